@@ -1,0 +1,35 @@
+# s3m-grpc: every target creates or reuses the project virtualenv ($(VENV)) first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install generate check test demo bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+generate: $(STAMP)  ## compile proto/ into generated/ (betterproto2 + upb)
+	$(PY) scripts/generate.py
+
+check: $(STAMP)  ## ruff + mypy --strict on the library
+	$(VENV)/bin/ruff check s3m_grpc tests bench scripts
+	$(VENV)/bin/ruff format --check s3m_grpc tests bench scripts
+	$(VENV)/bin/mypy
+
+test: $(STAMP)  ## the whole suite (what .ci/run runs)
+	$(PY) -m pytest
+
+demo: $(STAMP)  ## the documented calls against a local server
+	$(PY) -m s3m_grpc.demo
+
+bench: $(STAMP)  ## benchmarks; prints ratios measured in the same run
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
