@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install generate check test demo bench clean
+.PHONY: install generate lock check test demo bench clean
 
 install: $(STAMP)
 
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 
 generate: $(STAMP)  ## compile proto/ into generated/ (betterproto2 + upb)
 	$(PY) scripts/generate.py
+
+lock: $(STAMP)  ## record new fields in proto/field-numbers.lock.json (after review)
+	$(PY) scripts/field_numbers.py
 
 check: $(STAMP)  ## ruff + mypy --strict on the library
 	$(VENV)/bin/ruff check s3m_grpc tests bench scripts
