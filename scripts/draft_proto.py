@@ -92,8 +92,9 @@ class Drafter:
         nested: list[str] = []
         known = self.numbers.get(msg_path, {})
         next_free = max(known.values(), default=0) + 1
-        body: list[str] = []
+        fields: list[tuple[int, list[str]]] = []
         for index, (key, prop) in enumerate(schema.get("properties", {}).items(), start=1):
+            body: list[str] = []
             ptype, repeated = self.field_type(prop, key, nested)
             if key in known:
                 number = known[key]
@@ -113,9 +114,13 @@ class Drafter:
                 for line in textwrap.wrap(desc, 100 - len(pad) - 5):
                     body.append(f"{pad}  // {line}")
             body.append(f"{pad}  {label}{ptype} {key} = {number};")
+            fields.append((number, body))
         for key in nested:
             self.emit_message(f"{msg_path}.{camel(key)}", schema["properties"][key], indent + 1)
-        self.out.extend(body)
+        # Declared in number order: betterproto2 writes fields in declaration order and upb in number
+        # order, so only then are their bytes identical (v0042 reuses v0043's numbers out of spec order).
+        for _, body in sorted(fields, key=lambda item: item[0]):
+            self.out.extend(body)
         self.out.append(f"{pad}}}")
 
     def draft(self) -> str:

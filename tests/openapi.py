@@ -94,3 +94,30 @@ def errors(version: str, schema_name: str, instance: Any, *, strict: bool = True
     """Validation errors as 'json/path: message' lines (empty when the instance conforms)."""
     found = validator(version, schema_name, strict=strict).iter_errors(instance)
     return sorted(f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:200]}" for e in found)
+
+
+def missing_properties(version: str, schema_name: str, instance: Any) -> list[str]:
+    """Spec properties absent from `instance`, by JSON path, for objects that are present.
+
+    slurmrestd writes every property of every object it returns, so a realistic fixture does too;
+    this is what makes "the round trip loses no field" mean something.
+    """
+    names = schemas(version)
+    prefix = f"#/components/schemas/{dotted(version)}_"
+    out: list[str] = []
+
+    def walk(schema: dict[str, Any], value: Any, path: str) -> None:
+        while "$ref" in schema:
+            schema = names[schema["$ref"].removeprefix(prefix)]
+        if schema.get("type") == "object" and isinstance(value, dict):
+            for key, prop in schema.get("properties", {}).items():
+                if key not in value:
+                    out.append(f"{path}/{key}")
+                else:
+                    walk(prop, value[key], f"{path}/{key}")
+        elif schema.get("type") == "array" and isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(schema.get("items", {}), item, f"{path}/{index}")
+
+    walk(names[schema_name], instance, "")
+    return out

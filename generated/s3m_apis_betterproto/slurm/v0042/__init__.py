@@ -872,11 +872,6 @@ class JobInfo(betterproto2.Message):
     Reason for current Pending or Failed state
     """
 
-    standard_error: "str" = betterproto2.field(111, betterproto2.TYPE_STRING)
-    """
-    Path to stderr file
-    """
-
     standard_input: "str" = betterproto2.field(109, betterproto2.TYPE_STRING)
     """
     Path to stdin file
@@ -885,6 +880,11 @@ class JobInfo(betterproto2.Message):
     standard_output: "str" = betterproto2.field(110, betterproto2.TYPE_STRING)
     """
     Path to stdout file
+    """
+
+    standard_error: "str" = betterproto2.field(111, betterproto2.TYPE_STRING)
+    """
+    Path to stderr file
     """
 
     submit_time: "Uint64NoVal | None" = betterproto2.field(115, betterproto2.TYPE_MESSAGE, optional=True)
