@@ -25,7 +25,7 @@ check: $(STAMP)  ## ruff + mypy --strict on the library
 	$(VENV)/bin/ruff format --check s3m_grpc tests bench scripts
 	$(VENV)/bin/mypy
 
-test: $(STAMP)  ## the whole suite (what .ci/run runs)
+test: check  ## lint, types, then the whole suite (what .ci/run runs)
 	$(PY) -m pytest
 
 demo: $(STAMP)  ## the documented calls against a local server

@@ -36,8 +36,12 @@ NO_VAL = {
     "uint64_no_val_struct": ("Uint64NoVal", "uint64"),
     "float64_no_val_struct": ("Float64NoVal", "double"),
 }
-SCALARS = {("integer", "int32"): "int32", ("integer", "int64"): "int64", ("boolean", None): "bool",
-           ("number", "double"): "double"}
+SCALARS = {
+    ("integer", "int32"): "int32",
+    ("integer", "int64"): "int64",
+    ("boolean", None): "bool",
+    ("number", "double"): "double",
+}
 
 
 def camel(name: str) -> str:
@@ -47,7 +51,7 @@ def camel(name: str) -> str:
 class Drafter:
     def __init__(self, spec: dict, version: str, numbers: dict[str, dict[str, int]]) -> None:
         self.prefix = f"v0.0.{version[-2:]}_"
-        self.schemas = {k[len(self.prefix):]: v for k, v in spec["components"]["schemas"].items()}
+        self.schemas = {k[len(self.prefix) :]: v for k, v in spec["components"]["schemas"].items()}
         self.numbers = numbers
         self.done: set[str] = set()
         self.out: list[str] = []
@@ -62,7 +66,7 @@ class Drafter:
     def field_type(self, prop: dict, name: str, nested: list[str]) -> tuple[str, bool]:
         """Return (proto type, repeated) for one property; inline objects are queued in `nested`."""
         if "$ref" in prop:
-            target = prop["$ref"].rsplit("/", 1)[1][len(self.prefix):]
+            target = prop["$ref"].rsplit("/", 1)[1][len(self.prefix) :]
             schema = self.schemas[target]
             if schema.get("type") == "array":
                 return self.field_type(schema, name, nested)[0], True
@@ -166,7 +170,9 @@ def numbers_from(path: str) -> dict[str, dict[str, int]]:
     """Read message-path -> field -> number from an existing proto (enough of a parser for ours)."""
     numbers: dict[str, dict[str, int]] = {}
     stack: list[str] = []
-    for line in open(path, encoding="utf-8"):
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.readlines()
+    for line in lines:
         line = line.split("//", 1)[0].strip()
         if m := re.match(r"message (\w+) \{", line):
             stack.append(m.group(1))
@@ -183,7 +189,8 @@ def main() -> None:
     parser.add_argument("version", help="package suffix, e.g. v0043")
     parser.add_argument("--numbers-from")
     args = parser.parse_args()
-    spec = json.load(open(args.spec, encoding="utf-8"))
+    with open(args.spec, encoding="utf-8") as fh:
+        spec = json.load(fh)
     numbers = numbers_from(args.numbers_from) if args.numbers_from else {}
     sys.stdout.write(Drafter(spec, args.version, numbers).draft() + "\n")
 

@@ -17,7 +17,9 @@ from tests.conftest import ROOT, VERSIONS
 
 def _differences(left: Path, right: Path) -> list[str]:
     cmp = filecmp.dircmp(left, right, ignore=["__pycache__"])
-    out = [f"only in generated/: {p}" for p in cmp.left_only] + [f"missing from generated/: {p}" for p in cmp.right_only]
+    out = [f"only in generated/: {p}" for p in cmp.left_only] + [
+        f"missing from generated/: {p}" for p in cmp.right_only
+    ]
     out += [f"differs: {p}" for p in cmp.diff_files]
     for sub in cmp.common_dirs:
         out += [f"{sub}/{d}" for d in _differences(left / sub, right / sub)]
@@ -29,8 +31,11 @@ def _differences(left: Path, right: Path) -> list[str]:
 
 
 def test_regenerating_changes_nothing(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "generate.py"), "--out", str(tmp_path)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "generate.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     for package in ("s3m_apis_betterproto", "s3m_apis_pb"):
         diff = _differences(ROOT / "generated" / package, tmp_path / package)
         assert diff == [], f"generated/{package} is stale; run `make generate`:\n" + "\n".join(diff)
@@ -40,7 +45,9 @@ def test_regenerating_changes_nothing(tmp_path: Path) -> None:
 def test_betterproto_and_upb_modules_describe_the_same_messages(version: str) -> None:
     bp = importlib.import_module(f"s3m_apis_betterproto.slurm.{version}")
     pb2 = importlib.import_module(f"s3m_apis_pb.slurm.{version}.slurm_pb2")
-    type_names = {getattr(FieldDescriptor, n): n[5:].lower() for n in dir(FieldDescriptor) if n.startswith("TYPE_")}
+    type_names = {
+        getattr(FieldDescriptor, n): n[5:].lower() for n in dir(FieldDescriptor) if n.startswith("TYPE_")
+    }
     seen = 0
 
     def check(desc, python_name: str) -> None:  # type: ignore[no-untyped-def]
@@ -79,7 +86,16 @@ def test_documented_names_come_out_of_codegen() -> None:
     assert set(DeleteJobReq._betterproto.meta_by_field_name) == {"job_id", "signal", "flags"}
     assert set(JobIdReq._betterproto.meta_by_field_name) == {"job_id"}
     assert JobSubmitReq._betterproto.cls_by_field["job"] is JobSubmitReqJobDescription
-    methods = {"ping", "get_partitions", "post_job_submit", "get_job", "get_jobs", "delete_job", "get_nodes",
-               "get_reservations", "get_diag"}
+    methods = {
+        "ping",
+        "get_partitions",
+        "post_job_submit",
+        "get_job",
+        "get_jobs",
+        "delete_job",
+        "get_nodes",
+        "get_reservations",
+        "get_diag",
+    }
     assert methods <= set(dir(SlurmIndirectStub))
     assert isinstance(Empty(), betterproto2.Message)

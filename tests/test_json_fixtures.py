@@ -46,7 +46,9 @@ def message_class(version: str, stem: str) -> Any:
 
 def slurm_dict(message: Any, *, full: bool) -> Any:
     """Slurm's JSON shape: snake_case keys and plain integers (not ProtoJSON's int64 strings)."""
-    return message.to_dict(casing=Casing.SNAKE, output_format=OutputFormat.PYTHON, include_default_values=full)
+    return message.to_dict(
+        casing=Casing.SNAKE, output_format=OutputFormat.PYTHON, include_default_values=full
+    )
 
 
 def test_every_fixture_file_is_covered() -> None:

@@ -17,44 +17,118 @@ STAMP = {"set": True, "number": 1763996400}
 CASES = {
     "partitions: `allowed_configuration` is `allowed_allocation`": (
         "openapi_partition_resp",
-        {"partitions": [{"name": "batch-cpu", "cluster": "defiant",
-                         "nodes": {"allowed_configuration": "node[001-128]", "configured": "node[001-128]",
-                                   "total": 128},
-                         "defaults": {"time": {"number": 60, "set": True}},
-                         "maximums": {"nodes": {"number": 4, "set": True}}, "priority": {"tier": 1000}}]},
+        {
+            "partitions": [
+                {
+                    "name": "batch-cpu",
+                    "cluster": "defiant",
+                    "nodes": {
+                        "allowed_configuration": "node[001-128]",
+                        "configured": "node[001-128]",
+                        "total": 128,
+                    },
+                    "defaults": {"time": {"number": 60, "set": True}},
+                    "maximums": {"nodes": {"number": 4, "set": True}},
+                    "priority": {"tier": 1000},
+                }
+            ]
+        },
         "partitions/0/nodes",
-        {"partitions": [{"name": "batch-cpu", "cluster": "defiant",
-                         "nodes": {"allowed_allocation": "node[001-128]", "configured": "node[001-128]",
-                                   "total": 128},
-                         "defaults": {"time": {"number": 60, "set": True}},
-                         "maximums": {"nodes": {"number": 4, "set": True}}, "priority": {"tier": 1000}}],
-         "last_update": STAMP},
+        {
+            "partitions": [
+                {
+                    "name": "batch-cpu",
+                    "cluster": "defiant",
+                    "nodes": {
+                        "allowed_allocation": "node[001-128]",
+                        "configured": "node[001-128]",
+                        "total": 128,
+                    },
+                    "defaults": {"time": {"number": 60, "set": True}},
+                    "maximums": {"nodes": {"number": 4, "set": True}},
+                    "priority": {"tier": 1000},
+                }
+            ],
+            "last_update": STAMP,
+        },
     ),
     "jobs: `job_resources.nodes.job_resources` does not exist": (
         "openapi_job_info_resp",
-        {"jobs": [{"job_id": 12345, "job_state": ["RUNNING"], "node_count": {"number": 1, "set": True},
-                   "job_resources": {"cpus": 4, "nodes": {"count": 1, "list": "node001", "whole": True,
-                                                          "job_resources": ["cpu=4", "mem=0"]}}}],
-         "last_backfill": {"set": False}, "last_update": {"set": False}},
+        {
+            "jobs": [
+                {
+                    "job_id": 12345,
+                    "job_state": ["RUNNING"],
+                    "node_count": {"number": 1, "set": True},
+                    "job_resources": {
+                        "cpus": 4,
+                        "nodes": {
+                            "count": 1,
+                            "list": "node001",
+                            "whole": True,
+                            "job_resources": ["cpu=4", "mem=0"],
+                        },
+                    },
+                }
+            ],
+            "last_backfill": {"set": False},
+            "last_update": {"set": False},
+        },
         "jobs/0/job_resources/nodes",
         None,
     ),
     "job: the GET job example is slurmdbd's job shape (`state.current`, `gruop`, `steps`)": (
         "openapi_job_info_resp",
-        {"jobs": [{"job_id": 12345, "user": "alice", "gruop": "users", "state": {"current": ["RUNNING"]},
-                   "steps": []}], "last_backfill": {"set": False}, "last_update": {"set": False}},
+        {
+            "jobs": [
+                {
+                    "job_id": 12345,
+                    "user": "alice",
+                    "gruop": "users",
+                    "state": {"current": ["RUNNING"]},
+                    "steps": [],
+                }
+            ],
+            "last_backfill": {"set": False},
+            "last_update": {"set": False},
+        },
         "jobs/0",
-        {"jobs": [{"job_id": 12345, "user_name": "alice", "group_name": "users", "job_state": ["RUNNING"],
-                   "state_reason": "None"}], "last_backfill": STAMP, "last_update": STAMP},
+        {
+            "jobs": [
+                {
+                    "job_id": 12345,
+                    "user_name": "alice",
+                    "group_name": "users",
+                    "job_state": ["RUNNING"],
+                    "state_reason": "None",
+                }
+            ],
+            "last_backfill": STAMP,
+            "last_update": STAMP,
+        },
     ),
     "reservations: core specs are objects, `purge_completed` wraps `time`": (
         "openapi_reservation_resp",
-        {"reservations": [{"name": "maintenance-window", "core_specializations": ["node001:0"],
-                           "purge_completed": {"number": 60, "set": True}}]},
+        {
+            "reservations": [
+                {
+                    "name": "maintenance-window",
+                    "core_specializations": ["node001:0"],
+                    "purge_completed": {"number": 60, "set": True},
+                }
+            ]
+        },
         "reservations/0/core_specializations/0",
-        {"reservations": [{"name": "maintenance-window", "core_specializations": [{"node": "node001", "core": "0"}],
-                           "purge_completed": {"time": {"number": 60, "set": True}}}],
-         "last_update": STAMP},
+        {
+            "reservations": [
+                {
+                    "name": "maintenance-window",
+                    "core_specializations": [{"node": "node001", "core": "0"}],
+                    "purge_completed": {"time": {"number": 60, "set": True}},
+                }
+            ],
+            "last_update": STAMP,
+        },
     ),
     "diag: `defult_queue_depth` is `default_queue_depth`": (
         "openapi_diag_resp",

@@ -182,8 +182,10 @@ def test_path_and_query_parameters_have_fields(version: str, rpc: str, message: 
 def test_walker_reports_a_missing_field_by_path() -> None:
     """The coverage check itself must be able to fail: a property it cannot find is reported."""
     walker = Walker("v0043")
-    schema = {"type": "object", "properties": {"job_id": {"type": "integer", "format": "int32"},
-                                               "no_such_key": {"type": "string"}}}
+    schema = {
+        "type": "object",
+        "properties": {"job_id": {"type": "integer", "format": "int32"}, "no_such_key": {"type": "string"}},
+    }
     desc = pb2("v0043").DESCRIPTOR.message_types_by_name["JobIdReq"]
     walker.message(schema, desc, "probe")
     assert "probe.no_such_key: no field in slurm.v0043.JobIdReq" in walker.problems

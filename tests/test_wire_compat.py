@@ -18,12 +18,21 @@ from tests import strategies
 from tests.conftest import VERSIONS
 
 ROOT_MESSAGES = [
-    "JobSubmitReq", "JobIdReq", "DeleteJobReq", "OpenapiPingArrayResp", "OpenapiPartitionResp",
-    "OpenapiJobSubmitResponse", "OpenapiJobInfoResp", "OpenapiKillJobResp", "OpenapiNodesResp",
-    "OpenapiReservationResp", "OpenapiDiagResp",
+    "JobSubmitReq",
+    "JobIdReq",
+    "DeleteJobReq",
+    "OpenapiPingArrayResp",
+    "OpenapiPartitionResp",
+    "OpenapiJobSubmitResponse",
+    "OpenapiJobInfoResp",
+    "OpenapiKillJobResp",
+    "OpenapiNodesResp",
+    "OpenapiReservationResp",
+    "OpenapiDiagResp",
 ]
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                          HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 def pb2(version: str) -> Any:
@@ -56,8 +65,10 @@ def test_optional_zero_is_not_unset(version: str) -> None:
     unset = bp.JobSubmitReqJobDescription()
     assert bytes(zero) != bytes(unset) == b""
     upb = pb2(version).JobSubmitReq.JobDescription.FromString(bytes(zero))
-    assert upb.HasField("minimum_nodes") and upb.minimum_nodes == 0
-    assert upb.HasField("requeue") and not upb.HasField("tasks")
+    assert upb.HasField("minimum_nodes")
+    assert upb.minimum_nodes == 0
+    assert upb.HasField("requeue")
+    assert not upb.HasField("tasks")
     back = bp.JobSubmitReqJobDescription.parse(upb.SerializeToString())
     assert (back.minimum_nodes, back.requeue, back.tasks) == (0, False, None)
 
@@ -65,9 +76,14 @@ def test_optional_zero_is_not_unset(version: str) -> None:
 def test_big_integers_survive_both_runtimes() -> None:
     bp = importlib.import_module("s3m_apis_betterproto.slurm.v0043")
     big = 2**53 + 1  # the first integer a JSON double cannot hold
-    msg = bp.OpenapiNodesResp(nodes=[bp.Node(real_memory=big, alloc_memory=-(2**63),
-                                             free_mem=bp.Uint64NoVal(set=True, number=2**64 - 2))],
-                              last_update=bp.Uint64NoVal(number=2**63 + 5, set=True))
+    msg = bp.OpenapiNodesResp(
+        nodes=[
+            bp.Node(
+                real_memory=big, alloc_memory=-(2**63), free_mem=bp.Uint64NoVal(set=True, number=2**64 - 2)
+            )
+        ],
+        last_update=bp.Uint64NoVal(number=2**63 + 5, set=True),
+    )
     upb = pb2("v0043").OpenapiNodesResp.FromString(bytes(msg))
     assert upb.nodes[0].real_memory == big
     assert upb.nodes[0].alloc_memory == -(2**63)

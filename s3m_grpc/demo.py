@@ -1,0 +1,108 @@
+"""`make demo`: OLCF's documented SlurmIndirect calls, run against a local server.
+
+Starts the in-process SlurmIndirect server on 127.0.0.1 (a free port), then makes each call from
+OLCF's Compute API page with the generated v0.0.43 stub, printing what came back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from grpclib.client import Channel
+from s3m_apis_betterproto.google.protobuf import Empty
+from s3m_apis_betterproto.slurm.v0043 import (
+    DeleteJobReq,
+    JobIdReq,
+    JobSubmitReq,
+    JobSubmitReqJobDescription,
+    SlurmIndirectStub,
+    Uint32NoVal,
+)
+
+from s3m_grpc.emulator import Cluster, serve_grpc
+
+
+def _show(call: str, summary: str) -> None:
+    print(f"  {call:<22} {summary}")
+
+
+async def documented_calls(client: Any) -> None:
+    """Each call as OLCF documents it, with a one-line summary of the answer."""
+    pong = await client.ping(Empty())
+    _show("ping", ", ".join(f"{p.hostname} responding={p.responding}" for p in pong.pings))
+
+    partitions = await client.get_partitions(Empty())
+    _show(
+        "get_partitions",
+        ", ".join(
+            f"{p.name} ({p.nodes.total} nodes, max {p.maximums.time.number} min)"
+            for p in partitions.partitions
+        ),
+    )
+
+    result = await client.post_job_submit(
+        JobSubmitReq(
+            job=JobSubmitReqJobDescription(
+                name="my-job",
+                account="STF040",
+                partition="batch-cpu",
+                minimum_nodes=1,
+                tasks=1,
+                time_limit=Uint32NoVal(number=60, set=True),
+                current_working_directory="/lustre/polis/stf040/scratch/user",
+                environment=["PATH=/usr/bin"],
+                script="#!/bin/bash\necho Hello World",
+            )
+        )
+    )
+    _show("post_job_submit", f"job_id={result.job_id} step_id={result.step_id}")
+
+    job = await client.get_job(JobIdReq(job_id=str(result.job_id)))
+    info = job.jobs[0]
+    _show(
+        "get_job", f"{info.job_id} {info.name} {'/'.join(info.job_state)} time_limit={info.time_limit.number}"
+    )
+
+    jobs = await client.get_jobs(Empty())
+    _show(
+        "get_jobs",
+        f"{len(jobs.jobs)} job(s): " + ", ".join(f"{j.job_id}={j.job_state[0]}" for j in jobs.jobs),
+    )
+
+    await client.delete_job(DeleteJobReq(job_id=str(result.job_id)))
+    after = await client.get_job(JobIdReq(job_id=str(result.job_id)))
+    _show("delete_job", f"{result.job_id} is now {after.jobs[0].job_state[0]}")
+
+    nodes = await client.get_nodes(Empty())
+    _show(
+        "get_nodes",
+        f"{len(nodes.nodes)} nodes, "
+        + ", ".join(f"{n.name}:{n.state[0]}" for n in nodes.nodes[:3])
+        + ", ...",
+    )
+
+    reservations = await client.get_reservations(Empty())
+    _show("get_reservations", ", ".join(f"{r.name} on {r.node_list}" for r in reservations.reservations))
+
+    diag = await client.get_diag(Empty())
+    s = diag.statistics
+    _show("get_diag", f"jobs_submitted={s.jobs_submitted} jobs_canceled={s.jobs_canceled}")
+
+
+async def main() -> None:
+    """Serve, call, stop."""
+    server, port = await serve_grpc(Cluster())
+    print(f"s3m-grpc demo: OLCF's documented SlurmIndirect calls against a local server on 127.0.0.1:{port}")
+    channel = Channel("127.0.0.1", port)
+    try:
+        await documented_calls(SlurmIndirectStub(channel))
+    finally:
+        channel.close()
+        server.close()
+        await server.wait_closed()
+    print("done.")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
