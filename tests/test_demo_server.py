@@ -17,7 +17,7 @@ from s3m_apis_betterproto.google.protobuf import Empty
 
 from s3m_grpc.emulator import Cluster, serve_grpc
 from tests import openapi
-from tests.conftest import VERSIONS
+from tests.conftest import DOCUMENTED_METHODS, VERSIONS
 
 
 @pytest.fixture
@@ -119,17 +119,7 @@ async def test_errors_carry_slurm_numbers(channel: Channel, call: str, status: S
 def test_make_demo_runs_every_documented_call() -> None:
     done = subprocess.run([sys.executable, "-m", "s3m_grpc.demo"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    for call in (
-        "ping",
-        "get_partitions",
-        "post_job_submit",
-        "get_job",
-        "get_jobs",
-        "delete_job",
-        "get_nodes",
-        "get_reservations",
-        "get_diag",
-    ):
+    for call in DOCUMENTED_METHODS:
         assert f"  {call} " in done.stdout
     assert "is now CANCELLED" in done.stdout
     assert "jobs_submitted=1" in done.stdout
