@@ -2,9 +2,37 @@
 
 The generated message and stub modules live in ``s3m_apis_betterproto.slurm.v0043`` (and
 ``v0042``), the import path OLCF documents; the same protos compiled for protobuf's fast upb
-runtime live in ``s3m_apis_pb``.
+runtime live in ``s3m_apis_pb``. Names below are imported on first use, so that ``import s3m_grpc``
+stays cheap for command-line tools.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from s3m_grpc._version import __version__
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from s3m_grpc.auth import Token
+    from s3m_grpc.config import DEFAULT, Keepalive, Timeouts
+    from s3m_grpc.errors import S3MError
+    from s3m_grpc.factory import S3MClientFactory
+
+__all__ = ["DEFAULT", "Keepalive", "S3MClientFactory", "S3MError", "Timeouts", "Token", "__version__"]
+
+_LAZY = {
+    "S3MClientFactory": "s3m_grpc.factory",
+    "Token": "s3m_grpc.auth",
+    "DEFAULT": "s3m_grpc.config",
+    "Keepalive": "s3m_grpc.config",
+    "Timeouts": "s3m_grpc.config",
+    "S3MError": "s3m_grpc.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 's3m_grpc' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,15 +1,18 @@
 """`make demo`: OLCF's documented SlurmIndirect calls, run against a local server.
 
-Starts the in-process SlurmIndirect server on 127.0.0.1 (a free port), then makes each call from
-OLCF's Compute API page with the generated v0.0.43 stub, printing what came back.
+Starts the in-process SlurmIndirect server on 127.0.0.1 (a free port) with a one-off token, then
+follows OLCF's Python project template (``S3MClientFactory`` as an async context manager) and
+makes each call from OLCF's Compute API page with the generated v0.0.43 stub.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 from typing import Any
 
-from grpclib.client import Channel
+from s3m_apis_betterproto.clientfactory import S3MClientFactory
 from s3m_apis_betterproto.google.protobuf import Empty
 from s3m_apis_betterproto.slurm.v0043 import (
     DeleteJobReq,
@@ -20,7 +23,7 @@ from s3m_apis_betterproto.slurm.v0043 import (
     Uint32NoVal,
 )
 
-from s3m_grpc.emulator import Cluster, serve_grpc
+from s3m_grpc.emulator import Cluster, Gateway, serve_grpc
 
 
 def _show(call: str, summary: str) -> None:
@@ -91,14 +94,17 @@ async def documented_calls(client: Any) -> None:
 
 
 async def main() -> None:
-    """Serve, call, stop."""
-    server, port = await serve_grpc(Cluster())
-    print(f"s3m-grpc demo: OLCF's documented SlurmIndirect calls against a local server on 127.0.0.1:{port}")
-    channel = Channel("127.0.0.1", port)
+    """Serve, call as OLCF's template does, stop."""
+    demo_token = secrets.token_urlsafe(24)
+    server, port = await serve_grpc(Cluster(), gateway=Gateway(tokens={demo_token}))
+    os.environ["S3M_TOKEN"] = demo_token  # the template reads it from the environment
+    service_url = f"127.0.0.1:{port}"  # OLCF's is "s3m.olcf.ornl.gov"; loopback means plaintext
+    print(f"s3m-grpc demo: OLCF's documented SlurmIndirect calls against a local server at {service_url}")
     try:
-        await documented_calls(SlurmIndirectStub(channel))
+        token = os.environ.get("S3M_TOKEN", "")
+        async with S3MClientFactory(service_url, token) as factory:
+            await documented_calls(factory.create_client(SlurmIndirectStub))
     finally:
-        channel.close()
         server.close()
         await server.wait_closed()
     print("done.")

@@ -6,6 +6,7 @@ run job scripts yet.
 """
 
 from s3m_grpc.emulator.cluster import Cluster
+from s3m_grpc.emulator.gateway import Faults, Gateway
 from s3m_grpc.emulator.servicer import serve_grpc, servicers
 
-__all__ = ["Cluster", "serve_grpc", "servicers"]
+__all__ = ["Cluster", "Faults", "Gateway", "serve_grpc", "servicers"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import socket
+from ssl import SSLContext
 from types import ModuleType
 from typing import Any
 
@@ -13,6 +14,9 @@ from grpclib.const import Status
 from grpclib.server import Server
 
 from s3m_grpc.emulator.cluster import Cluster, JsonObject
+from s3m_grpc.emulator.gateway import Gateway
+from s3m_grpc.errors import SlurmError
+from s3m_grpc.status_details import SlurmStatusDetailsCodec
 
 # Package suffix -> the data_parser version it mirrors.
 VERSIONS = {"v0043": "v0.0.43", "v0042": "v0.0.42"}
@@ -29,7 +33,8 @@ def _module(version: str) -> ModuleType:
 
 def _fail(status: Status, error: tuple[int, str], detail: str) -> GRPCError:
     number, text = error
-    return GRPCError(status, f"{text}: {detail}", {"error_number": number, "error": text})
+    slurm = SlurmError(error_number=number, error=text, description=f"{text}: {detail}", source="slurmctld")
+    return GRPCError(status, f"{text}: {detail}", ([slurm], []))
 
 
 def make_servicer(version: str, cluster: Cluster) -> Any:
@@ -107,14 +112,27 @@ def servicers(cluster: Cluster) -> list[Any]:
     return [make_servicer(version, cluster) for version in VERSIONS]
 
 
-async def serve_grpc(cluster: Cluster, host: str = "127.0.0.1", port: int = 0) -> tuple[Server, int]:
+async def serve_grpc(
+    cluster: Cluster,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    gateway: Gateway | None = None,
+    ssl: SSLContext | None = None,
+) -> tuple[Server, int]:
     """Start a grpclib server for `cluster` on host:port (0: a free port); return it and its port.
 
-    The socket is bound here so that the port is known without reaching into grpclib's internals.
+    `gateway` adds S3M's checks in front of the servicers (tokens, resources, injected faults);
+    without one every call is accepted. The socket is bound here so that the port is known without
+    reaching into grpclib's internals.
     """
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: grpclib sets TCP_NODELAY only on sockets whose proto says TCP, and
+    # accepted sockets inherit proto 0 from a plain socket() call; Nagle then adds ~40 ms per reply.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    server = Server(servicers(cluster))
-    await server.start(sock=sock)
+    server = Server(servicers(cluster), status_details_codec=SlurmStatusDetailsCodec())
+    if gateway is not None:
+        gateway.install(server)
+    await server.start(sock=sock, ssl=ssl)
     return server, sock.getsockname()[1]

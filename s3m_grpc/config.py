@@ -1,0 +1,205 @@
+"""Channel configuration: small immutable values, validated when they are made.
+
+``DEFAULT`` (typed, like google-api-core's) means "use the client's default", which is different
+from ``None`` ("no timeout").
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import logging
+import os
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal, TypeVar
+from urllib.parse import urlsplit
+
+from s3m_grpc._version import __version__
+from s3m_grpc.errors import ConfigurationError
+from s3m_grpc.rpc import Rpc
+
+log = logging.getLogger("s3m_grpc.config")
+
+USER_AGENT: Final = f"s3m-grpc/{__version__}"
+# Frontier's ~9,400 nodes are ~12 MB as a protobuf listing and a busy queue of complete jobs is
+# ~1.2 KB per job; 256 MiB leaves room for both with margin, where grpcio's 4 MiB default would not.
+MAX_RECEIVE_BYTES: Final = 256 * 1024 * 1024
+
+
+class _Default(enum.Enum):
+    DEFAULT = "DEFAULT"
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+#: "Use the client's default" (as opposed to None, which means "none").
+DEFAULT: Final = _Default.DEFAULT
+T = TypeVar("T")
+OrDefault = T | _Default
+
+
+def _positive(name: str, value: float | None, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if value is None or not value > 0:
+        raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Timeouts:
+    """Default per-RPC timeouts in seconds (None: no timeout); a call's ``timeout=`` overrides them."""
+
+    ping: float | None = 10.0
+    call: float | None = 30.0
+    listing: float | None = 120.0  # jobs/nodes on a big machine are megabytes
+    submit: float | None = 60.0
+
+    def __post_init__(self) -> None:
+        for name in ("ping", "call", "listing", "submit"):
+            _positive(f"Timeouts.{name}", getattr(self, name), allow_none=True)
+
+    def for_rpc(self, rpc: Rpc | None) -> float | None:
+        """The default timeout of an RPC (``call`` for RPCs outside the table)."""
+        return getattr(self, rpc.timeout) if rpc is not None else self.call  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Keepalive:
+    """HTTP/2 keepalive pings: every ``time`` seconds, dead after ``timeout`` seconds unanswered."""
+
+    time: float | None = 60.0  # None: no keepalive pings
+    timeout: float = 20.0
+    permit_without_calls: bool = False  # servers often refuse idle pings (GOAWAY too_many_pings)
+
+    def __post_init__(self) -> None:
+        _positive("Keepalive.time", self.time, allow_none=True)
+        _positive("Keepalive.timeout", self.timeout)
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost names and loopback addresses (127.0.0.0/8, ::1)."""
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to connect: host, port, and the scheme if the URL named one."""
+
+    host: str
+    port: int
+    scheme: Literal["http", "https"] | None = None
+
+    @property
+    def authority(self) -> str:
+        """``host:port`` with IPv6 literals bracketed."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def parse_target(url: str, *, default_port: int = 443) -> Target:
+    """Parse ``host``, ``host:port``, ``[v6]:port`` or a URL such as ``http://127.0.0.1:8080``."""
+    text = url.strip()
+    if not text:
+        raise ConfigurationError("the S3M address is empty")
+    if "://" not in text:
+        text = "//" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid S3M address {url!r}: {exc}") from None
+    scheme = parts.scheme.lower() or None
+    if scheme in ("grpc",):
+        scheme = "http"
+    elif scheme in ("grpcs",):
+        scheme = "https"
+    if scheme not in (None, "http", "https"):
+        raise ConfigurationError(f"unsupported scheme {parts.scheme!r} in {url!r} (use http or https)")
+    if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment:
+        raise ConfigurationError(f"invalid S3M address {url!r}: expected host[:port] or scheme://host[:port]")
+    if parts.path not in ("", "/"):
+        raise ConfigurationError(f"invalid S3M address {url!r}: a gRPC address has no path")
+    if port is None:
+        port = 80 if scheme == "http" else default_port
+    return Target(parts.hostname, port, scheme)  # type: ignore[arg-type]
+
+
+def system_ca_file() -> str | None:
+    """The system trust store's CA bundle (what TLS uses by default), if the platform has one."""
+    paths = ssl.get_default_verify_paths()
+    for candidate in (os.environ.get("SSL_CERT_FILE"), paths.cafile, paths.openssl_cafile):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelConfig:
+    """Everything a gRPC transport needs to open a channel (no secrets: the token travels per call)."""
+
+    target: Target
+    tls: bool
+    ca_file: Path | None = None
+    server_hostname: str | None = None  # TLS name to verify, when it differs from the host
+    keepalive: Keepalive = field(default_factory=Keepalive)
+    max_receive_bytes: int = MAX_RECEIVE_BYTES
+    user_agent: str = USER_AGENT
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A client TLS context: system (or given) trust store, hostname checks, ALPN h2, TLS >= 1.2."""
+        cafile = str(self.ca_file) if self.ca_file else None
+        ctx = ssl.create_default_context(cafile=cafile)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_alpn_protocols(["h2"])
+        return ctx
+
+    def ca_bytes(self) -> bytes | None:
+        """PEM roots for grpcio: the given bundle, else the system store (grpcio would use its own)."""
+        path = self.ca_file or system_ca_file()
+        return Path(path).read_bytes() if path else None
+
+
+def channel_config(
+    target: Target,
+    *,
+    tls: bool | None,
+    insecure: bool,
+    ca_file: str | os.PathLike[str] | None,
+    server_hostname: str | None,
+    keepalive: Keepalive,
+    max_receive_bytes: int,
+) -> ChannelConfig:
+    """Validate the TLS policy and build a ChannelConfig.
+
+    TLS is the default. Plaintext is chosen automatically only for loopback hosts (the emulator);
+    anywhere else it needs ``insecure=True``, and then a warning is logged.
+    """
+    if tls is None:
+        tls = target.scheme == "https" or (target.scheme is None and not is_loopback(target.host))
+    elif target.scheme is not None and tls != (target.scheme == "https"):
+        raise ConfigurationError(f"tls={tls} contradicts the {target.scheme}:// address")
+    if not tls and not is_loopback(target.host):
+        if not insecure:
+            raise ConfigurationError(
+                f"refusing plaintext to {target.host}, which is not a loopback address: tokens would cross "
+                "the network unencrypted (pass insecure=True only for a trusted network)"
+            )
+        log.warning("sending S3M tokens in plaintext to %s (insecure=True)", target.authority)
+    ca_path = Path(ca_file).expanduser() if ca_file else None
+    if ca_path is not None and not ca_path.is_file():
+        raise ConfigurationError(f"CA bundle {ca_path} does not exist")
+    if ca_path is not None and not tls:
+        raise ConfigurationError("ca_file given for a plaintext channel")
+    if max_receive_bytes < 1024 * 1024:
+        raise ConfigurationError("max_receive_bytes below 1 MiB would break ordinary listings")
+    return ChannelConfig(target=target, tls=tls, ca_file=ca_path, server_hostname=server_hostname,
+                         keepalive=keepalive, max_receive_bytes=max_receive_bytes)

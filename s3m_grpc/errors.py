@@ -1,0 +1,267 @@
+"""One exception tree for every transport.
+
+Each class carries its gRPC status code and HTTP status, the RPC that failed, and Slurm's
+``errors[]`` / ``warnings[]`` when the server sent them. Transports translate their library's
+exceptions into these at their edge (see ``s3m_grpc.transports``), so callers catch one family:
+
+    S3MError
+    ├── ConfigurationError          bad settings or input, found before anything is sent
+    ├── CallCancelled               CANCELLED            499
+    ├── UnknownError                UNKNOWN              500
+    ├── InvalidArgument             INVALID_ARGUMENT     400
+    │   └── JobRejected             Slurm refused a submission
+    ├── DeadlineExceeded            DEADLINE_EXCEEDED    504
+    ├── NotFound                    NOT_FOUND            404
+    ├── AlreadyExists               ALREADY_EXISTS       409
+    ├── PermissionDenied            PERMISSION_DENIED    403
+    ├── RateLimited                 RESOURCE_EXHAUSTED   429   (.retry_after)
+    ├── FailedPrecondition          FAILED_PRECONDITION  400
+    ├── Aborted                     ABORTED              409
+    ├── OutOfRange                  OUT_OF_RANGE         400
+    ├── Unimplemented               UNIMPLEMENTED        501
+    ├── ServerError                 INTERNAL             500
+    │   └── ProtocolError           a reply that breaks the protocol (OK without a message, bad bytes)
+    ├── Unavailable                 UNAVAILABLE          503
+    │   └── ConnectError            the channel could not be established (refused, DNS, TLS, ALPN)
+    ├── DataLoss                    DATA_LOSS            500
+    └── Unauthenticated             UNAUTHENTICATED      401
+
+Messages never contain the token: they are built from status texts and Slurm's error fields only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class SlurmError:
+    """One entry of a Slurm response's ``errors[]``."""
+
+    error_number: int = 0
+    error: str = ""
+    description: str = ""
+    source: str = ""
+
+    def __str__(self) -> str:
+        text = self.description or self.error
+        return f"{text} (Slurm error {self.error_number})" if self.error_number else text
+
+
+@dataclass(frozen=True)
+class SlurmWarning:
+    """One entry of a Slurm response's ``warnings[]``."""
+
+    description: str = ""
+    source: str = ""
+
+
+class S3MError(Exception):
+    """Base of every error this library raises."""
+
+    #: gRPC status code (grpc.StatusCode / grpclib.const.Status value).
+    grpc_code: ClassVar[int] = 2
+    #: HTTP status the REST API uses for the same condition.
+    http_status: ClassVar[int] = 500
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rpc: str | None = None,
+        errors: Sequence[SlurmError] = (),
+        warnings: Sequence[SlurmWarning] = (),
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        #: The RPC that failed (``"PostJobSubmit"``), when known.
+        self.rpc = rpc
+        #: Slurm's ``errors[]``, when the server sent them.
+        self.errors: tuple[SlurmError, ...] = tuple(errors)
+        #: Slurm's ``warnings[]``, when the server sent them.
+        self.warnings: tuple[SlurmWarning, ...] = tuple(warnings)
+        #: The status actually received (an HTTP status or a gRPC code), when it differs from the class's.
+        self.status_code = status_code
+
+    def __str__(self) -> str:
+        where = f"{self.rpc}: " if self.rpc else ""
+        notes = []
+        for e in self.errors:
+            text = e.description or e.error
+            if text and text in self.message:  # the message already says it; add only the number
+                notes.append(f"Slurm error {e.error_number}" if e.error_number else "")
+            else:
+                notes.append(str(e))
+        slurm = "; ".join(n for n in notes if n)
+        return f"{where}{self.message}" + (f" ({slurm})" if slurm else "")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, rpc={self.rpc!r}, errors={list(self.errors)!r})"
+
+
+class ConfigurationError(S3MError, ValueError):
+    """Invalid settings or input, rejected before anything was sent."""
+
+    grpc_code = 3
+    http_status = 400
+
+
+class CallCancelled(S3MError):
+    """The call was cancelled before it completed."""
+
+    grpc_code = 1
+    http_status = 499
+
+
+class UnknownError(S3MError):
+    """The server failed without saying why."""
+
+    grpc_code = 2
+    http_status = 500
+
+
+class InvalidArgument(S3MError):
+    """The server rejected the request's content."""
+
+    grpc_code = 3
+    http_status = 400
+
+
+class JobRejected(InvalidArgument):
+    """Slurm refused a job submission (see ``errors`` for its reason)."""
+
+
+class DeadlineExceeded(S3MError):
+    """The call did not finish within its deadline."""
+
+    grpc_code = 4
+    http_status = 504
+
+
+class NotFound(S3MError):
+    """No such resource, job or API version."""
+
+    grpc_code = 5
+    http_status = 404
+
+
+class AlreadyExists(S3MError):
+    """The thing to create exists already."""
+
+    grpc_code = 6
+    http_status = 409
+
+
+class PermissionDenied(S3MError):
+    """The token is valid but may not do this (e.g. a read-only token submitting)."""
+
+    grpc_code = 7
+    http_status = 403
+
+
+class RateLimited(S3MError):
+    """Too many requests; retry after ``retry_after`` seconds when the server said so."""
+
+    grpc_code = 8
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        #: Seconds the server asked us to wait, if it did.
+        self.retry_after = retry_after
+
+
+class FailedPrecondition(S3MError):
+    """The system is not in a state that allows this call."""
+
+    grpc_code = 9
+    http_status = 400
+
+
+class Aborted(S3MError):
+    """The call was aborted, typically by a concurrency conflict."""
+
+    grpc_code = 10
+    http_status = 409
+
+
+class OutOfRange(S3MError):
+    """A value was outside its valid range."""
+
+    grpc_code = 11
+    http_status = 400
+
+
+class Unimplemented(S3MError):
+    """The server does not offer this RPC or API version."""
+
+    grpc_code = 12
+    http_status = 501
+
+
+class ServerError(S3MError):
+    """The server failed internally."""
+
+    grpc_code = 13
+    http_status = 500
+
+
+class ProtocolError(ServerError):
+    """The reply broke the protocol: no message, undecodable bytes, a non-JSON body."""
+
+
+class Unavailable(S3MError):
+    """The service could not be reached or is temporarily down."""
+
+    grpc_code = 14
+    http_status = 503
+
+
+class ConnectError(Unavailable):
+    """The channel could not be established (refused, DNS, TLS or ALPN failure); nothing was sent."""
+
+
+class DataLoss(S3MError):
+    """Unrecoverable data loss or corruption."""
+
+    grpc_code = 15
+    http_status = 500
+
+
+class Unauthenticated(S3MError):
+    """The token is missing, malformed, expired or wrong."""
+
+    grpc_code = 16
+    http_status = 401
+
+
+_BY_GRPC_CODE: dict[int, type[S3MError]] = {
+    cls.grpc_code: cls
+    for cls in (
+        CallCancelled, UnknownError, InvalidArgument, DeadlineExceeded, NotFound, AlreadyExists,
+        PermissionDenied, RateLimited, FailedPrecondition, Aborted, OutOfRange, Unimplemented,
+        ServerError, Unavailable, DataLoss, Unauthenticated,
+    )
+}
+# A call that ended OK but raised anyway can only mean a reply we could not use.
+_BY_GRPC_CODE[0] = ProtocolError
+
+
+def for_grpc_code(code: int) -> type[S3MError]:
+    """The exception class for a gRPC status code (0-16); unknown codes map to UnknownError."""
+    return _BY_GRPC_CODE.get(code, UnknownError)
+
+
+def for_http_status(status: int) -> type[S3MError]:
+    """The exception class for an HTTP error status."""
+    exact = {
+        400: InvalidArgument, 401: Unauthenticated, 403: PermissionDenied, 404: NotFound, 408: DeadlineExceeded,
+        409: Aborted, 412: FailedPrecondition, 416: OutOfRange, 429: RateLimited, 499: CallCancelled,
+        501: Unimplemented, 502: Unavailable, 503: Unavailable, 504: DeadlineExceeded,
+    }
+    if status in exact:
+        return exact[status]
+    return ServerError if status >= 500 else InvalidArgument

@@ -1,0 +1,40 @@
+"""Keep the token out of other libraries' DEBUG logs.
+
+hpack (the HTTP/2 header codec under grpclib) logs every header it encodes or decodes at DEBUG,
+values included: ``Adding b'authorization'=b'<token>' to the header table``, and raw header
+blocks in which the token may be Huffman-coded. Anyone who turns on DEBUG logging to debug a
+connection would write the token to their logs. This filter blanks the arguments of every hpack
+record before any handler sees it, keeping the message's shape ("Decoding <redacted>"). h2 logs
+nothing unless given a logger, and grpclib never logs header values.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+#: Loggers that print header names and values.
+HEADER_LOGGERS: Final = ("hpack.hpack", "hpack.table")
+REDACTED: Final = "<redacted by s3m_grpc>"
+
+
+class RedactHeaderValues(logging.Filter):
+    """Blank every argument of a record (header values live in the arguments)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact, never drop."""
+        if record.args:
+            count = len(record.args) if isinstance(record.args, tuple) else 1
+            record.args = (REDACTED,) * count
+        return True
+
+
+_FILTER = RedactHeaderValues()
+
+
+def install() -> None:
+    """Attach the filter to hpack's loggers (idempotent)."""
+    for name in HEADER_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

@@ -1,0 +1,132 @@
+"""The grpcio transport: the same stubs and messages over grpc.aio's C-core channel."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, ClassVar, TypeVar
+
+import grpc
+import grpc.aio
+
+from s3m_grpc.config import ChannelConfig
+from s3m_grpc.errors import ConnectError, DeadlineExceeded, S3MError, Unavailable, for_grpc_code
+from s3m_grpc.status_details import DETAILS_KEY, decode
+from s3m_grpc.transports.base import Metadata, Transport
+
+M = TypeVar("M")
+
+
+class GrpcioTransport(Transport):
+    """Unary calls over one lazily opened ``grpc.aio`` channel."""
+
+    name: ClassVar[str] = "grpcio"
+
+    def __init__(self, config: ChannelConfig) -> None:
+        self._config = config
+        self._channel: grpc.aio.Channel | None = None
+        self._ready = False
+        self._closed = False
+        self._callables: dict[tuple[str, type[Any]], Any] = {}
+
+    def _open(self) -> grpc.aio.Channel:
+        if self._closed:
+            raise Unavailable("the transport is closed")
+        if self._channel is None:
+            cfg = self._config
+            options: list[tuple[str, Any]] = [
+                ("grpc.max_receive_message_length", cfg.max_receive_bytes),
+                ("grpc.primary_user_agent", cfg.user_agent),
+                # Proxies are for HTTP/1.1 REST; a gRPC channel through one fails obscurely.
+                ("grpc.enable_http_proxy", 0),
+            ]
+            if cfg.keepalive.time is not None:
+                options += [
+                    ("grpc.keepalive_time_ms", int(cfg.keepalive.time * 1000)),
+                    ("grpc.keepalive_timeout_ms", int(cfg.keepalive.timeout * 1000)),
+                    ("grpc.keepalive_permit_without_calls", int(cfg.keepalive.permit_without_calls)),
+                ]
+            if cfg.server_hostname:
+                options.append(("grpc.ssl_target_name_override", cfg.server_hostname))
+            target = cfg.target.authority
+            if cfg.tls:
+                credentials = grpc.ssl_channel_credentials(root_certificates=cfg.ca_bytes())
+                self._channel = grpc.aio.secure_channel(target, credentials, options=options)
+            else:
+                self._channel = grpc.aio.insecure_channel(target, options=options)
+        return self._channel
+
+    async def _connect(self, channel: grpc.aio.Channel, timeout: float | None) -> None:
+        """Wait until the channel is READY; fail fast (ConnectError) when it cannot connect.
+
+        grpc.aio would otherwise retry a refused or TLS-failing connection until the deadline and
+        then report a bare UNAVAILABLE, which cannot be told apart from a failure after sending.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        state = channel.get_state(try_to_connect=True)
+        while state != grpc.ChannelConnectivity.READY:
+            if state == grpc.ChannelConnectivity.TRANSIENT_FAILURE:
+                raise ConnectError(f"cannot connect to {self._config.target.authority} (refused, "
+                                   "unreachable, or TLS/HTTP/2 negotiation failed)")
+            if state == grpc.ChannelConnectivity.SHUTDOWN:
+                raise Unavailable("the channel is shut down")
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise DeadlineExceeded("deadline exceeded while connecting")
+            try:
+                await asyncio.wait_for(channel.wait_for_state_change(state), remaining)
+            except asyncio.TimeoutError:
+                raise DeadlineExceeded("deadline exceeded while connecting") from None
+            state = channel.get_state(try_to_connect=True)
+        self._ready = True
+
+    async def unary(self, path: str, request: Any, response_type: type[M], *, metadata: Metadata,
+                    timeout: float | None) -> M:
+        """One request, one response, grpcio failures translated to S3MError."""
+        channel = self._open()
+        started = time.monotonic()
+        if not self._ready:
+            await self._connect(channel, timeout)
+        remaining = None if timeout is None else max(timeout - (time.monotonic() - started), 0.001)
+        key = (path, response_type)
+        method = self._callables.get(key)
+        if method is None:
+            method = channel.unary_unary(path, request_serializer=bytes,
+                                         response_deserializer=response_type.parse)  # type: ignore[attr-defined]
+            self._callables[key] = method
+        try:
+            return await method(request, metadata=tuple(metadata), timeout=remaining)  # type: ignore[no-any-return]
+        except S3MError:
+            raise
+        except grpc.aio.AioRpcError as exc:
+            raise _translate(exc) from exc
+        except asyncio.CancelledError:
+            raise
+        except grpc.RpcError as exc:  # e.g. an undecodable response
+            raise Unavailable(f"gRPC call failed: {type(exc).__name__}") from exc
+
+    async def aclose(self) -> None:
+        """Close the channel (idempotent)."""
+        self._closed = True
+        channel, self._channel = self._channel, None
+        self._callables.clear()
+        if channel is not None:
+            await channel.close()
+
+
+def _translate(exc: grpc.aio.AioRpcError) -> S3MError:
+    """The S3MError for a failed grpc.aio call, with Slurm's errors from the status details."""
+    code = exc.code()
+    value = code.value[0] if isinstance(code.value, tuple) else 2
+    errors: list[Any] = []
+    warnings: list[Any] = []
+    for key, data in exc.trailing_metadata() or ():
+        if key == DETAILS_KEY and isinstance(data, bytes):
+            errors, warnings = decode(data)
+    message = exc.details() or code.name
+    if value == 13 and "Exception deserializing response" in message:
+        from s3m_grpc.errors import ProtocolError
+
+        return ProtocolError("the server's response could not be decoded", status_code=value)
+    cls = for_grpc_code(value)
+    return cls(message, errors=errors, warnings=warnings, status_code=value)

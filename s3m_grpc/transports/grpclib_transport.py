@@ -1,0 +1,145 @@
+"""The grpclib transport (pure Python HTTP/2; what betterproto2's stubs are written for)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import time
+from collections.abc import Iterator
+from typing import Any, ClassVar, TypeVar
+
+import grpclib.client
+import h2.exceptions
+from grpclib.config import Configuration
+from grpclib.const import Cardinality
+from grpclib.exceptions import GRPCError, StreamTerminatedError
+from grpclib.exceptions import ProtocolError as GrpclibProtocolError
+
+from s3m_grpc import redact
+from s3m_grpc.config import USER_AGENT, ChannelConfig
+from s3m_grpc.errors import ConnectError, DeadlineExceeded, ProtocolError, S3MError, Unavailable, for_grpc_code
+from s3m_grpc.status_details import SlurmStatusDetailsCodec
+from s3m_grpc.transports.base import Metadata, Transport
+
+M = TypeVar("M")
+
+# grpclib has no per-channel user-agent: every Stream sends its module constant. Prefixing our
+# product token to it (an RFC 9110 product list) is the only way to name s3m-grpc on the wire;
+# other grpclib channels in this process then send it too, which is harmless.
+if not grpclib.client.USER_AGENT.startswith(USER_AGENT):
+    grpclib.client.USER_AGENT = f"{USER_AGENT} {grpclib.client.USER_AGENT}"
+
+
+redact.install()  # hpack logs header values, the token included, at DEBUG
+
+
+class _Channel(grpclib.client.Channel):
+    """grpclib's Channel, but refusing a TLS connection that did not negotiate HTTP/2.
+
+    grpclib offers ALPN ``h2`` and never checks the answer; a TLS-terminating proxy that speaks only
+    HTTP/1.1 would then fail later with an obscure protocol error instead of a clear ConnectError.
+    """
+
+    async def _create_connection(self) -> Any:
+        protocol = await super()._create_connection()
+        if self._ssl is not None:
+            transport = getattr(protocol.connection, "_transport", None)  # grpclib keeps it private
+            ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+            if ssl_object is not None and ssl_object.selected_alpn_protocol() != "h2":
+                transport.close()
+                raise ConnectError(
+                    f"TLS peer {self._host}:{self._port} did not negotiate HTTP/2 (ALPN "
+                    f"{ssl_object.selected_alpn_protocol()!r}): gRPC needs h2"
+                )
+        return protocol
+
+
+class GrpclibTransport(Transport):
+    """Unary calls over one lazily opened grpclib channel."""
+
+    name: ClassVar[str] = "grpclib"
+
+    def __init__(self, config: ChannelConfig) -> None:
+        self._config = config
+        self._channel: _Channel | None = None
+        self._closed = False
+
+    def _open(self) -> _Channel:
+        if self._closed:
+            raise Unavailable("the transport is closed")
+        if self._channel is None:
+            keepalive = self._config.keepalive
+            grpc_config = Configuration(
+                _keepalive_time=keepalive.time,
+                _keepalive_timeout=keepalive.timeout,
+                _keepalive_permit_without_calls=keepalive.permit_without_calls,
+                ssl_target_name_override=self._config.server_hostname,
+            )
+            self._channel = _Channel(
+                self._config.target.host,
+                self._config.target.port,
+                ssl=self._config.ssl_context() if self._config.tls else None,
+                config=grpc_config,
+                status_details_codec=SlurmStatusDetailsCodec(),
+            )
+        return self._channel
+
+    async def unary(self, path: str, request: Any, response_type: type[M], *, metadata: Metadata,
+                    timeout: float | None) -> M:
+        """One request, one response, library failures translated to S3MError."""
+        channel = self._open()
+        started = time.monotonic()
+        with _translate(connecting=True):
+            # Connecting first, on its own, tells "nothing was sent" (ConnectError) from a failure
+            # after the request may have reached the server.
+            await asyncio.wait_for(channel.__connect__(), timeout)
+        remaining = None if timeout is None else max(timeout - (time.monotonic() - started), 0.001)
+        with _translate(connecting=False):
+            async with channel.request(path, Cardinality.UNARY_UNARY, type(request), response_type,
+                                       timeout=remaining, metadata=metadata) as stream:
+                await stream.send_message(request, end=True)
+                reply = await stream.recv_message()
+        if reply is None:
+            raise ProtocolError("the server ended the call with status OK but sent no response message")
+        return reply  # type: ignore[no-any-return]
+
+    async def aclose(self) -> None:
+        """Close the channel (idempotent)."""
+        self._closed = True
+        channel, self._channel = self._channel, None
+        if channel is not None:
+            channel.close()
+            await asyncio.sleep(0)  # let asyncio close the socket before we return
+
+
+@contextlib.contextmanager
+def _translate(*, connecting: bool) -> Iterator[None]:
+    """Translate grpclib, h2, socket and TLS failures into the S3MError tree."""
+    try:
+        yield
+    except S3MError:
+        raise
+    except GRPCError as exc:
+        errors, warnings = exc.details if isinstance(exc.details, tuple) else ((), ())
+        cls = for_grpc_code(exc.status.value)
+        raise cls(exc.message or exc.status.name, errors=errors, warnings=warnings,
+                  status_code=exc.status.value) from exc
+    except (asyncio.TimeoutError, TimeoutError) as exc:
+        what = "connecting" if connecting else "waiting for the reply"
+        raise DeadlineExceeded(f"deadline exceeded while {what}") from exc
+    except ssl.SSLCertVerificationError as exc:
+        raise ConnectError(f"TLS certificate verification failed: {exc.verify_message}") from exc
+    except ssl.SSLError as exc:
+        raise ConnectError(f"TLS handshake failed: {exc.reason or exc}") from exc
+    except socket.gaierror as exc:
+        raise ConnectError(f"cannot resolve the S3M host: {exc.strerror}") from exc
+    except StreamTerminatedError as exc:
+        raise Unavailable(f"the connection ended during the call: {exc}") from exc
+    except (GrpclibProtocolError, h2.exceptions.ProtocolError) as exc:
+        cls = ConnectError if connecting else ProtocolError
+        raise cls(f"HTTP/2 protocol error: {exc}") from exc
+    except OSError as exc:
+        cls = ConnectError if connecting else Unavailable
+        raise cls(f"connection failed: {exc.strerror or exc}") from exc
