@@ -22,8 +22,8 @@ from s3m_grpc.errors import ConfigurationError
 
 log = logging.getLogger("s3m_grpc.auth")
 
-TOKEN_ENV = "S3M_TOKEN"
-TOKEN_FILE_ENV = "S3M_TOKEN_FILE"
+TOKEN_ENV = "S3M_TOKEN"  # noqa: S105 - the variable's name, not a secret
+TOKEN_FILE_ENV = "S3M_TOKEN_FILE"  # noqa: S105
 _HEADER = "authorization"
 
 
@@ -63,7 +63,7 @@ class Token:
     def __hash__(self) -> int:
         return hash(self._value)
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("Token is not picklable, so that it cannot end up in a file by accident")
 
 
@@ -78,8 +78,12 @@ def read_header_file(path: str | os.PathLike[str]) -> Token:
     except UnicodeDecodeError:
         raise ConfigurationError(f"the token file {file} is not UTF-8 text") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning("token file %s is readable by group or others (mode %o); run: chmod 600 %s",
-                    file, stat.S_IMODE(mode), file)
+        log.warning(
+            "token file %s is readable by group or others (mode %o); run: chmod 600 %s",
+            file,
+            stat.S_IMODE(mode),
+            file,
+        )
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     for line in lines:
         name, sep, value = line.partition(":")
@@ -90,8 +94,12 @@ def read_header_file(path: str | os.PathLike[str]) -> Token:
     raise ConfigurationError(f"no 'Authorization: <token>' line in {file}")
 
 
-def resolve_token(token: str | Token | None = None, *, token_file: str | os.PathLike[str] | None = None,
-                  required: bool = True) -> Token | None:
+def resolve_token(
+    token: str | Token | None = None,
+    *,
+    token_file: str | os.PathLike[str] | None = None,
+    required: bool = True,
+) -> Token | None:
     """Find the token: argument, then ``S3M_TOKEN``, then the header file (argument or ``S3M_TOKEN_FILE``)."""
     if isinstance(token, Token):
         return token

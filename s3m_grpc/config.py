@@ -13,7 +13,7 @@ import os
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal, TypeVar, Union
 from urllib.parse import urlsplit
 
 from s3m_grpc._version import __version__
@@ -38,7 +38,7 @@ class _Default(enum.Enum):
 #: "Use the client's default" (as opposed to None, which means "none").
 DEFAULT: Final = _Default.DEFAULT
 T = TypeVar("T")
-OrDefault = T | _Default
+OrDefault = Union[T, _Default]  # noqa: UP007 - a generic alias needs Union on Python 3.10
 
 
 def _positive(name: str, value: float | None, *, allow_none: bool = False) -> None:
@@ -63,7 +63,8 @@ class Timeouts:
 
     def for_rpc(self, rpc: Rpc | None) -> float | None:
         """The default timeout of an RPC (``call`` for RPCs outside the table)."""
-        return getattr(self, rpc.timeout) if rpc is not None else self.call  # type: ignore[no-any-return]
+        value: float | None = getattr(self, rpc.timeout) if rpc is not None else self.call
+        return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,5 +202,11 @@ def channel_config(
         raise ConfigurationError("ca_file given for a plaintext channel")
     if max_receive_bytes < 1024 * 1024:
         raise ConfigurationError("max_receive_bytes below 1 MiB would break ordinary listings")
-    return ChannelConfig(target=target, tls=tls, ca_file=ca_path, server_hostname=server_hostname,
-                         keepalive=keepalive, max_receive_bytes=max_receive_bytes)
+    return ChannelConfig(
+        target=target,
+        tls=tls,
+        ca_file=ca_path,
+        server_hostname=server_hostname,
+        keepalive=keepalive,
+        max_receive_bytes=max_receive_bytes,
+    )

@@ -241,9 +241,22 @@ class Unauthenticated(S3MError):
 _BY_GRPC_CODE: dict[int, type[S3MError]] = {
     cls.grpc_code: cls
     for cls in (
-        CallCancelled, UnknownError, InvalidArgument, DeadlineExceeded, NotFound, AlreadyExists,
-        PermissionDenied, RateLimited, FailedPrecondition, Aborted, OutOfRange, Unimplemented,
-        ServerError, Unavailable, DataLoss, Unauthenticated,
+        CallCancelled,
+        UnknownError,
+        InvalidArgument,
+        DeadlineExceeded,
+        NotFound,
+        AlreadyExists,
+        PermissionDenied,
+        RateLimited,
+        FailedPrecondition,
+        Aborted,
+        OutOfRange,
+        Unimplemented,
+        ServerError,
+        Unavailable,
+        DataLoss,
+        Unauthenticated,
     )
 }
 # A call that ended OK but raised anyway can only mean a reply we could not use.
@@ -258,9 +271,20 @@ def for_grpc_code(code: int) -> type[S3MError]:
 def for_http_status(status: int) -> type[S3MError]:
     """The exception class for an HTTP error status."""
     exact = {
-        400: InvalidArgument, 401: Unauthenticated, 403: PermissionDenied, 404: NotFound, 408: DeadlineExceeded,
-        409: Aborted, 412: FailedPrecondition, 416: OutOfRange, 429: RateLimited, 499: CallCancelled,
-        501: Unimplemented, 502: Unavailable, 503: Unavailable, 504: DeadlineExceeded,
+        400: InvalidArgument,
+        401: Unauthenticated,
+        403: PermissionDenied,
+        404: NotFound,
+        408: DeadlineExceeded,
+        409: Aborted,
+        412: FailedPrecondition,
+        416: OutOfRange,
+        429: RateLimited,
+        499: CallCancelled,
+        501: Unimplemented,
+        502: Unavailable,
+        503: Unavailable,
+        504: DeadlineExceeded,
     }
     if status in exact:
         return exact[status]

@@ -11,7 +11,6 @@ timeout, logs the call without secrets, and hands the request to the factory's t
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import re
@@ -58,7 +57,9 @@ _RESOURCE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 def validate_resource(name: str) -> str:
     """Return `name` if it is a plausible S3M resource name (``defiant``), else raise ConfigurationError."""
     if not isinstance(name, str) or not _RESOURCE.fullmatch(name):
-        raise ConfigurationError(f"invalid resource name {name!r}: expected lowercase letters, digits, '-' or '_'")
+        raise ConfigurationError(
+            f"invalid resource name {name!r}: expected lowercase letters, digits, '-' or '_'"
+        )
     return name
 
 
@@ -96,6 +97,12 @@ class S3MClientFactory:
         self._resource = validate_resource(resource or os.environ.get(RESOURCE_ENV) or DEFAULT_RESOURCE)
         self._transport_name = transport
         self._timeouts = Timeouts() if timeouts is DEFAULT else timeouts
+        if not isinstance(self._timeouts, Timeouts):
+            raise ConfigurationError(f"timeouts must be a Timeouts value, got {type(timeouts).__name__}")
+        if keepalive is not DEFAULT and not isinstance(keepalive, Keepalive):
+            raise ConfigurationError(f"keepalive must be a Keepalive value, got {type(keepalive).__name__}")
+        if isinstance(max_receive_bytes, bool) or not isinstance(max_receive_bytes, int):
+            raise ConfigurationError("max_receive_bytes must be an integer number of bytes")
         self._config: ChannelConfig = channel_config(
             self._target,
             tls=tls,
@@ -112,8 +119,10 @@ class S3MClientFactory:
 
     def __repr__(self) -> str:
         token = "set" if self._token is not None else "none"
-        return (f"S3MClientFactory({self._target.authority!r}, resource={self._resource!r}, "
-                f"transport={self._transport_name!r}, tls={self._config.tls}, token=<{token}>)")
+        return (
+            f"S3MClientFactory({self._target.authority!r}, resource={self._resource!r}, "
+            f"transport={self._transport_name!r}, tls={self._config.tls}, token=<{token}>)"
+        )
 
     async def __aenter__(self) -> S3MClientFactory:
         return self
@@ -184,31 +193,50 @@ class _Binding:
         for source in extra:
             for key, value in _pairs(source):
                 if key.lower() in RESERVED_KEYS:
-                    raise ConfigurationError(f"metadata key {key!r} is set by S3MClientFactory; "
-                                             "use create_client(resource=...) or the factory's token")
+                    raise ConfigurationError(
+                        f"metadata key {key!r} is set by S3MClientFactory; "
+                        "use create_client(resource=...) or the factory's token"
+                    )
                 out.append((key.lower(), value))
         return out
 
-    async def call(self, stub: Any, route_path: str, request: Any, response_type: type[Any], *,
-                   timeout: float | None, deadline: Any, metadata: Any) -> Any:
+    async def call(
+        self,
+        stub: Any,
+        route_path: str,
+        request: Any,
+        response_type: type[Any],
+        *,
+        timeout: float | None,
+        deadline: Any,
+        metadata: Any,
+    ) -> Any:
         """Make one unary call: metadata, timeout, logging, error attribution."""
         route = parse_path(route_path)
         name = route.rpc.name if route.rpc is not None else route.method
         effective = self._timeout(route, timeout, deadline, stub)
         md = self.metadata(route, stub.metadata, metadata)
         transport = self.factory._transport_for_call()
-        log.debug("call %s resource=%s api=%s transport=%s timeout=%s", name, self.resource, route.api_version,
-                  transport.name, "none" if effective is None else f"{effective:g}s")
+        log.debug(
+            "call %s resource=%s api=%s transport=%s timeout=%s",
+            name,
+            self.resource,
+            route.api_version,
+            transport.name,
+            "none" if effective is None else f"{effective:g}s",
+        )
         started = time.perf_counter()
         try:
             reply = await transport.unary(route_path, request, response_type, metadata=md, timeout=effective)
         except S3MError as exc:
             if route.rpc is not None and route.rpc.name == "PostJobSubmit" and type(exc) is InvalidArgument:
-                exc = JobRejected(exc.message, errors=exc.errors, warnings=exc.warnings,
-                                  status_code=exc.status_code)
+                exc = JobRejected(
+                    exc.message, errors=exc.errors, warnings=exc.warnings, status_code=exc.status_code
+                )
             exc.rpc = name
-            log.debug("failed %s after %.1f ms: %s", name, (time.perf_counter() - started) * 1e3,
-                      type(exc).__name__)
+            log.debug(
+                "failed %s after %.1f ms: %s", name, (time.perf_counter() - started) * 1e3, type(exc).__name__
+            )
             raise exc from exc.__cause__
         log.debug("done %s in %.1f ms", name, (time.perf_counter() - started) * 1e3)
         _raise_for_slurm_errors(name, reply)
@@ -249,18 +277,34 @@ def _raise_for_slurm_errors(rpc: str, reply: Any) -> None:
     raise ServerError("Slurm reported errors", rpc=rpc, errors=slurm, warnings=warnings)
 
 
-@functools.cache
+_WIRED: dict[type[Any], type[Any]] = {}
+
+
 def _wired(stub_class: type[Any]) -> type[Any]:
     """A subclass of a generated stub whose unary calls go through the factory (cached per class)."""
+    cached = _WIRED.get(stub_class)
+    if cached is not None:
+        return cached
 
-    async def _unary_unary(self: Any, route: str, request: Any, response_type: type[Any], *,
-                           timeout: float | None = None, deadline: Any = None, metadata: Any = None) -> Any:
-        return await self._s3m.call(self, route, request, response_type, timeout=timeout, deadline=deadline,
-                                    metadata=metadata)
+    async def _unary_unary(
+        self: Any,
+        route: str,
+        request: Any,
+        response_type: type[Any],
+        *,
+        timeout: float | None = None,
+        deadline: Any = None,
+        metadata: Any = None,
+    ) -> Any:
+        return await self._s3m.call(
+            self, route, request, response_type, timeout=timeout, deadline=deadline, metadata=metadata
+        )
 
-    return type(stub_class.__name__, (stub_class,), {
+    namespace = {
         "_unary_unary": _unary_unary,
         "__module__": stub_class.__module__,
         "__qualname__": stub_class.__qualname__,
         "__doc__": stub_class.__doc__,
-    })
+    }
+    wired = _WIRED[stub_class] = type(stub_class.__name__, (stub_class,), namespace)
+    return wired

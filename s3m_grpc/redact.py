@@ -4,13 +4,15 @@ hpack (the HTTP/2 header codec under grpclib) logs every header it encodes or de
 values included: ``Adding b'authorization'=b'<token>' to the header table``, and raw header
 blocks in which the token may be Huffman-coded. Anyone who turns on DEBUG logging to debug a
 connection would write the token to their logs. This filter blanks the arguments of every hpack
-record before any handler sees it, keeping the message's shape ("Decoding <redacted>"). h2 logs
+record before any handler sees it, keeping the message's shape ("Decoding <redacted>"); it
+rewrites the format string rather than the arguments, so that no record can fail to format. h2 logs
 nothing unless given a logger, and grpclib never logs header values.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Final
 
 #: Loggers that print header names and values.
@@ -18,14 +20,18 @@ HEADER_LOGGERS: Final = ("hpack.hpack", "hpack.table")
 REDACTED: Final = "<redacted by s3m_grpc>"
 
 
+# A printf-style conversion: %s, %d, %(name)r, %-5.2f, ... and the literal %%.
+_CONVERSION = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
+
+
 class RedactHeaderValues(logging.Filter):
-    """Blank every argument of a record (header values live in the arguments)."""
+    """Replace every argument of a record by a mark, in the format string itself."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Redact, never drop."""
+        """Redact, never drop, and never leave anything that could fail to format."""
         if record.args:
-            count = len(record.args) if isinstance(record.args, tuple) else 1
-            record.args = (REDACTED,) * count
+            record.msg = _CONVERSION.sub(lambda m: "%" if m.group() == "%%" else REDACTED, str(record.msg))
+            record.args = None
         return True
 
 

@@ -44,12 +44,27 @@ class Rpc:
 RPCS: tuple[Rpc, ...] = (
     Rpc("Ping", "ping", "Empty", "OpenapiPingArrayResp", "GET", "ping", timeout="ping"),
     Rpc("GetPartitions", "get_partitions", "Empty", "OpenapiPartitionResp", "GET", "partitions"),
-    Rpc("PostJobSubmit", "post_job_submit", "JobSubmitReq", "OpenapiJobSubmitResponse", "POST", "job/submit",
-        idempotent=False, timeout="submit"),
+    Rpc(
+        "PostJobSubmit",
+        "post_job_submit",
+        "JobSubmitReq",
+        "OpenapiJobSubmitResponse",
+        "POST",
+        "job/submit",
+        idempotent=False,
+        timeout="submit",
+    ),
     Rpc("GetJob", "get_job", "JobIdReq", "OpenapiJobInfoResp", "GET", "job/{job_id}"),
     Rpc("GetJobs", "get_jobs", "Empty", "OpenapiJobInfoResp", "GET", "jobs", timeout="listing"),
-    Rpc("DeleteJob", "delete_job", "DeleteJobReq", "OpenapiKillJobResp", "DELETE", "job/{job_id}",
-        query=("signal", "flags")),
+    Rpc(
+        "DeleteJob",
+        "delete_job",
+        "DeleteJobReq",
+        "OpenapiKillJobResp",
+        "DELETE",
+        "job/{job_id}",
+        query=("signal", "flags"),
+    ),
     Rpc("GetNodes", "get_nodes", "Empty", "OpenapiNodesResp", "GET", "nodes", timeout="listing"),
     Rpc("GetReservations", "get_reservations", "Empty", "OpenapiReservationResp", "GET", "reservations"),
     Rpc("GetDiag", "get_diag", "Empty", "OpenapiDiagResp", "GET", "diag"),
@@ -94,10 +109,13 @@ def api_version(package: str) -> str:
 
 def package_of(stub_or_module: type | ModuleType) -> str:
     """The proto package of a generated stub class or module (``slurm.v0043``)."""
-    module = stub_or_module if isinstance(stub_or_module, ModuleType) else importlib.import_module(
-        stub_or_module.__module__)
+    module = (
+        stub_or_module
+        if isinstance(stub_or_module, ModuleType)
+        else importlib.import_module(stub_or_module.__module__)
+    )
     name = module.__name__
     prefix = "s3m_apis_betterproto."
     if not name.startswith(prefix):
         raise ValueError(f"{name} is not a module generated into s3m_apis_betterproto")
-    return name[len(prefix):]
+    return name[len(prefix) :]

@@ -28,14 +28,23 @@ _WARNING_URL = "type.googleapis.com/slurm.v0043.OpenapiWarning"
 def _status_class() -> Any:
     pool = descriptor_pool.DescriptorPool()
     pool.AddSerializedFile(any_pb2.DESCRIPTOR.serialized_pb)
-    proto = descriptor_pb2.FileDescriptorProto(name="google/rpc/status.proto", package="google.rpc",
-                                               syntax="proto3", dependency=["google/protobuf/any.proto"])
+    proto = descriptor_pb2.FileDescriptorProto(
+        name="google/rpc/status.proto",
+        package="google.rpc",
+        syntax="proto3",
+        dependency=["google/protobuf/any.proto"],
+    )
     message = proto.message_type.add(name="Status")
     f = descriptor_pb2.FieldDescriptorProto
     message.field.add(name="code", number=1, type=f.TYPE_INT32, label=f.LABEL_OPTIONAL)
     message.field.add(name="message", number=2, type=f.TYPE_STRING, label=f.LABEL_OPTIONAL)
-    message.field.add(name="details", number=3, type=f.TYPE_MESSAGE, label=f.LABEL_REPEATED,
-                      type_name=".google.protobuf.Any")
+    message.field.add(
+        name="details",
+        number=3,
+        type=f.TYPE_MESSAGE,
+        label=f.LABEL_REPEATED,
+        type_name=".google.protobuf.Any",
+    )
     pool.Add(proto)
     return message_factory.GetMessageClass(pool.FindMessageTypeByName("google.rpc.Status"))
 
@@ -43,13 +52,15 @@ def _status_class() -> Any:
 _Status = _status_class()
 
 
-def encode(code: int, message: str, errors: Iterable[SlurmError] = (),
-           warnings: Iterable[SlurmWarning] = ()) -> bytes:
+def encode(
+    code: int, message: str, errors: Iterable[SlurmError] = (), warnings: Iterable[SlurmWarning] = ()
+) -> bytes:
     """A serialized google.rpc.Status carrying Slurm's errors and warnings."""
     status = _Status(code=code, message=message)
     for e in errors:
-        body = slurm_pb2.OpenapiError(description=e.description, error_number=e.error_number, error=e.error,
-                                      source=e.source)
+        body = slurm_pb2.OpenapiError(
+            description=e.description, error_number=e.error_number, error=e.error, source=e.source
+        )
         status.details.add(type_url=_ERROR_URL, value=body.SerializeToString())
     for w in warnings:
         body = slurm_pb2.OpenapiWarning(description=w.description, source=w.source)
@@ -70,7 +81,7 @@ def decode(data: bytes) -> tuple[list[SlurmError], list[SlurmWarning]]:
             elif detail.type_url.endswith(".OpenapiWarning"):
                 w = slurm_pb2.OpenapiWarning.FromString(detail.value)
                 warnings.append(SlurmWarning(w.description, w.source))
-    except Exception:  # noqa: BLE001 - undecodable details must not hide the status itself
+    except Exception:  # undecodable details must not hide the status itself
         return [], []
     return errors, warnings
 

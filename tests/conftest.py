@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
+import trustme
+from grpclib.server import Server
+
+from s3m_grpc.emulator import Cluster, Faults, Gateway, serve_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference"
@@ -20,3 +29,58 @@ DOCUMENTED_METHODS = (
     "get_reservations",
     "get_diag",
 )
+
+# Distinctive, so that a search of logs and messages for it cannot hit anything else.
+TOKEN = "s3m-test-tok-Q7v2ZpL9xw"
+GRPC_TRANSPORTS = ("grpclib", "grpcio")
+
+
+@dataclass
+class RunningServer:
+    """An in-process SlurmIndirect server on 127.0.0.1."""
+
+    port: int
+    cluster: Cluster
+    gateway: Gateway
+    grpc: Server
+    faults: Faults = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.faults = self.gateway.faults
+
+    @property
+    def url(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[RunningServer]:
+    """A plaintext server that accepts TOKEN."""
+    cluster, gateway = Cluster(), Gateway(tokens={TOKEN})
+    grpc_server, port = await serve_grpc(cluster, gateway=gateway)
+    yield RunningServer(port, cluster, gateway, grpc_server)
+    grpc_server.close()
+    await grpc_server.wait_closed()
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    """A certificate authority made for this test run."""
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def server_ssl(ca: trustme.CA) -> ssl.SSLContext:
+    """A server TLS context for 127.0.0.1/localhost, offering HTTP/2 by ALPN."""
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
+    ctx.set_alpn_protocols(["h2"])
+    return ctx
+
+
+@pytest.fixture(scope="session")
+def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test CA's certificate as a PEM file."""
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from grpclib import GRPCError
 from grpclib.const import Status
@@ -19,9 +19,12 @@ from grpclib.server import Server
 
 from s3m_grpc import redact
 from s3m_grpc.errors import SlurmError
-from s3m_grpc.rpc import API_VERSION_KEY, AUTHORIZATION_KEY, RESOURCE_KEY, parse_path
+from s3m_grpc.rpc import AUTHORIZATION_KEY, RESOURCE_KEY, parse_path
 
 redact.install()  # the server's hpack decoder logs the tokens it receives, too
+
+#: A grpclib server method: takes the stream, returns when the call is done.
+Handler = Callable[[Any], Coroutine[Any, Any, None]]
 
 #: Resources and the API versions OLCF publishes for each (olcf-s3m-docs/compute.rst).
 RESOURCES: Mapping[str, tuple[str, ...]] = {
@@ -69,31 +72,30 @@ class Gateway:
         return sum(hmac.compare_digest(given, t.encode()) for t in self.tokens) > 0
 
     async def _on_request(self, event: RecvRequest) -> None:
+        event.method_func = cast(Any, self._handler_for(event))
+
+    def _handler_for(self, event: RecvRequest) -> Handler:
+        """The servicer's handler, or one that refuses or delays the call as S3M would."""
         route = parse_path(event.method_name)
-        rpc = route.method
         presented = event.metadata.get(AUTHORIZATION_KEY)
         if not self.token_ok(presented if isinstance(presented, str) else None):
-            event.method_func = _refuse(Status.UNAUTHENTICATED, "missing or invalid S3M token")
-            return
+            return _refuse(Status.UNAUTHENTICATED, "missing or invalid S3M token")
         resource = event.metadata.get(RESOURCE_KEY)
         if not isinstance(resource, str) or resource not in self.resources:
-            event.method_func = _refuse(Status.NOT_FOUND, f"unknown resource {resource!r}")
-            return
+            return _refuse(Status.NOT_FOUND, f"unknown resource {resource!r}")
         if route.api_version not in self.resources[resource]:
-            event.method_func = _refuse(Status.UNIMPLEMENTED,
-                                        f"{resource} does not offer Slurm API {route.api_version}")
-            return
-        forced = self.faults.for_rpc(self.faults.status, rpc)
-        delay = self.faults.for_rpc(self.faults.latency, rpc)
-        handler = event.method_func
+            return _refuse(Status.UNIMPLEMENTED, f"{resource} does not offer Slurm API {route.api_version}")
+        handler: Handler = cast(Handler, event.method_func)
+        forced = self.faults.for_rpc(self.faults.status, route.method)
         if forced is not None:
             handler = _refuse(Status(forced[0]), forced[1])
+        delay = self.faults.for_rpc(self.faults.latency, route.method)
         if delay:
             handler = _delayed(delay, handler)
-        event.method_func = handler
+        return handler
 
 
-def _refuse(status: Status, message: str) -> Callable[[Any], Awaitable[None]]:
+def _refuse(status: Status, message: str) -> Handler:
     async def handler(stream: Any) -> None:
         error = SlurmError(error_number=0, error=status.name, description=message, source="s3m-gateway")
         raise GRPCError(status, message, ([error], []))
@@ -101,7 +103,7 @@ def _refuse(status: Status, message: str) -> Callable[[Any], Awaitable[None]]:
     return handler
 
 
-def _delayed(seconds: float, handler: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
+def _delayed(seconds: float, handler: Handler) -> Handler:
     async def delayed(stream: Any) -> None:
         await asyncio.sleep(seconds)
         await handler(stream)

@@ -128,7 +128,9 @@ async def serve_grpc(
     """
     # IPPROTO_TCP explicitly: grpclib sets TCP_NODELAY only on sockets whose proto says TCP, and
     # accepted sockets inherit proto 0 from a plain socket() call; Nagle then adds ~40 ms per reply.
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = socket.socket(
+        socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
+    )
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     server = Server(servicers(cluster), status_details_codec=SlurmStatusDetailsCodec())

@@ -21,8 +21,9 @@ class Transport(ABC):
     name: ClassVar[str]
 
     @abstractmethod
-    async def unary(self, path: str, request: Any, response_type: type[M], *, metadata: Metadata,
-                    timeout: float | None) -> M:
+    async def unary(
+        self, path: str, request: Any, response_type: type[M], *, metadata: Metadata, timeout: float | None
+    ) -> M:
         """Send `request` to the gRPC method `path` and return the decoded response."""
 
     @abstractmethod

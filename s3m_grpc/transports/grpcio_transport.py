@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import grpc
 import grpc.aio
 
 from s3m_grpc.config import ChannelConfig
-from s3m_grpc.errors import ConnectError, DeadlineExceeded, S3MError, Unavailable, for_grpc_code
+from s3m_grpc.errors import (
+    ConnectError,
+    DeadlineExceeded,
+    ProtocolError,
+    S3MError,
+    Unavailable,
+    for_grpc_code,
+)
 from s3m_grpc.status_details import DETAILS_KEY, decode
 from s3m_grpc.transports.base import Metadata, Transport
 
@@ -66,8 +73,10 @@ class GrpcioTransport(Transport):
         state = channel.get_state(try_to_connect=True)
         while state != grpc.ChannelConnectivity.READY:
             if state == grpc.ChannelConnectivity.TRANSIENT_FAILURE:
-                raise ConnectError(f"cannot connect to {self._config.target.authority} (refused, "
-                                   "unreachable, or TLS/HTTP/2 negotiation failed)")
+                raise ConnectError(
+                    f"cannot connect to {self._config.target.authority} (refused, "
+                    "unreachable, or TLS/HTTP/2 negotiation failed)"
+                )
             if state == grpc.ChannelConnectivity.SHUTDOWN:
                 raise Unavailable("the channel is shut down")
             remaining = None if deadline is None else deadline - time.monotonic()
@@ -80,8 +89,9 @@ class GrpcioTransport(Transport):
             state = channel.get_state(try_to_connect=True)
         self._ready = True
 
-    async def unary(self, path: str, request: Any, response_type: type[M], *, metadata: Metadata,
-                    timeout: float | None) -> M:
+    async def unary(
+        self, path: str, request: Any, response_type: type[M], *, metadata: Metadata, timeout: float | None
+    ) -> M:
         """One request, one response, grpcio failures translated to S3MError."""
         channel = self._open()
         started = time.monotonic()
@@ -91,11 +101,12 @@ class GrpcioTransport(Transport):
         key = (path, response_type)
         method = self._callables.get(key)
         if method is None:
-            method = channel.unary_unary(path, request_serializer=bytes,
-                                         response_deserializer=response_type.parse)  # type: ignore[attr-defined]
+            method = channel.unary_unary(
+                path, request_serializer=bytes, response_deserializer=_deserializer(response_type)
+            )
             self._callables[key] = method
         try:
-            return await method(request, metadata=tuple(metadata), timeout=remaining)  # type: ignore[no-any-return]
+            reply = await method(request, metadata=tuple(metadata), timeout=remaining)
         except S3MError:
             raise
         except grpc.aio.AioRpcError as exc:
@@ -104,6 +115,9 @@ class GrpcioTransport(Transport):
             raise
         except grpc.RpcError as exc:  # e.g. an undecodable response
             raise Unavailable(f"gRPC call failed: {type(exc).__name__}") from exc
+        if reply is _NO_MESSAGE:
+            raise ProtocolError("the server ended the call with status OK but sent no response message")
+        return cast(M, reply)
 
     async def aclose(self) -> None:
         """Close the channel (idempotent)."""
@@ -112,6 +126,19 @@ class GrpcioTransport(Transport):
         self._callables.clear()
         if channel is not None:
             await channel.close()
+
+
+_NO_MESSAGE = object()
+
+
+def _deserializer(response_type: type[Any]) -> Any:
+    """Parse replies; grpc-core calls this with None when the server sent no message at all."""
+    parse = response_type.parse
+
+    def deserialize(data: bytes | None) -> Any:
+        return _NO_MESSAGE if data is None else parse(data)
+
+    return deserialize
 
 
 def _translate(exc: grpc.aio.AioRpcError) -> S3MError:
@@ -125,8 +152,6 @@ def _translate(exc: grpc.aio.AioRpcError) -> S3MError:
             errors, warnings = decode(data)
     message = exc.details() or code.name
     if value == 13 and "Exception deserializing response" in message:
-        from s3m_grpc.errors import ProtocolError
-
         return ProtocolError("the server's response could not be decoded", status_code=value)
     cls = for_grpc_code(value)
     return cls(message, errors=errors, warnings=warnings, status_code=value)

@@ -19,7 +19,14 @@ from grpclib.exceptions import ProtocolError as GrpclibProtocolError
 
 from s3m_grpc import redact
 from s3m_grpc.config import USER_AGENT, ChannelConfig
-from s3m_grpc.errors import ConnectError, DeadlineExceeded, ProtocolError, S3MError, Unavailable, for_grpc_code
+from s3m_grpc.errors import (
+    ConnectError,
+    DeadlineExceeded,
+    ProtocolError,
+    S3MError,
+    Unavailable,
+    for_grpc_code,
+)
 from s3m_grpc.status_details import SlurmStatusDetailsCodec
 from s3m_grpc.transports.base import Metadata, Transport
 
@@ -28,8 +35,9 @@ M = TypeVar("M")
 # grpclib has no per-channel user-agent: every Stream sends its module constant. Prefixing our
 # product token to it (an RFC 9110 product list) is the only way to name s3m-grpc on the wire;
 # other grpclib channels in this process then send it too, which is harmless.
-if not grpclib.client.USER_AGENT.startswith(USER_AGENT):
-    grpclib.client.USER_AGENT = f"{USER_AGENT} {grpclib.client.USER_AGENT}"
+_GRPCLIB_AGENT: str = getattr(grpclib.client, "USER_AGENT")  # noqa: B009 - not re-exported, for mypy
+if not _GRPCLIB_AGENT.startswith(USER_AGENT):
+    setattr(grpclib.client, "USER_AGENT", f"{USER_AGENT} {_GRPCLIB_AGENT}")  # noqa: B010
 
 
 redact.install()  # hpack logs header values, the token included, at DEBUG
@@ -48,7 +56,8 @@ class _Channel(grpclib.client.Channel):
             transport = getattr(protocol.connection, "_transport", None)  # grpclib keeps it private
             ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
             if ssl_object is not None and ssl_object.selected_alpn_protocol() != "h2":
-                transport.close()
+                if transport is not None:
+                    transport.close()
                 raise ConnectError(
                     f"TLS peer {self._host}:{self._port} did not negotiate HTTP/2 (ALPN "
                     f"{ssl_object.selected_alpn_protocol()!r}): gRPC needs h2"
@@ -86,8 +95,9 @@ class GrpclibTransport(Transport):
             )
         return self._channel
 
-    async def unary(self, path: str, request: Any, response_type: type[M], *, metadata: Metadata,
-                    timeout: float | None) -> M:
+    async def unary(
+        self, path: str, request: Any, response_type: type[M], *, metadata: Metadata, timeout: float | None
+    ) -> M:
         """One request, one response, library failures translated to S3MError."""
         channel = self._open()
         started = time.monotonic()
@@ -97,13 +107,19 @@ class GrpclibTransport(Transport):
             await asyncio.wait_for(channel.__connect__(), timeout)
         remaining = None if timeout is None else max(timeout - (time.monotonic() - started), 0.001)
         with _translate(connecting=False):
-            async with channel.request(path, Cardinality.UNARY_UNARY, type(request), response_type,
-                                       timeout=remaining, metadata=metadata) as stream:
+            async with channel.request(
+                path,
+                Cardinality.UNARY_UNARY,
+                type(request),
+                response_type,
+                timeout=remaining,
+                metadata=metadata,
+            ) as stream:
                 await stream.send_message(request, end=True)
                 reply = await stream.recv_message()
         if reply is None:
             raise ProtocolError("the server ended the call with status OK but sent no response message")
-        return reply  # type: ignore[no-any-return]
+        return reply
 
     async def aclose(self) -> None:
         """Close the channel (idempotent)."""
@@ -124,8 +140,9 @@ def _translate(*, connecting: bool) -> Iterator[None]:
     except GRPCError as exc:
         errors, warnings = exc.details if isinstance(exc.details, tuple) else ((), ())
         cls = for_grpc_code(exc.status.value)
-        raise cls(exc.message or exc.status.name, errors=errors, warnings=warnings,
-                  status_code=exc.status.value) from exc
+        raise cls(
+            exc.message or exc.status.name, errors=errors, warnings=warnings, status_code=exc.status.value
+        ) from exc
     except (asyncio.TimeoutError, TimeoutError) as exc:
         what = "connecting" if connecting else "waiting for the reply"
         raise DeadlineExceeded(f"deadline exceeded while {what}") from exc
