@@ -23,8 +23,12 @@ from s3m_grpc.rpc import Rpc
 log = logging.getLogger("s3m_grpc.config")
 
 USER_AGENT: Final = f"s3m-grpc/{__version__}"
-# Frontier's ~9,400 nodes are ~12 MB as a protobuf listing and a busy queue of complete jobs is
-# ~1.2 KB per job; 256 MiB leaves room for both with margin, where grpcio's 4 MiB default would not.
+#: Set to ``host:port`` of a running emulator to send every factory there (like PUBSUB_EMULATOR_HOST).
+EMULATOR_HOST_ENV: Final = "S3M_EMULATOR_HOST"
+#: The emulator's REST base (``http://127.0.0.1:PORT``), for the REST transport.
+EMULATOR_REST_ENV: Final = "S3M_EMULATOR_REST_URL"
+# A complete job is ~1.2 KB of protobuf, so a queue of 10,000 jobs is ~11.5 MB, and Frontier's ~9,400
+# nodes are ~3.3 MB; grpcio's 4 MiB default would refuse the first. 256 MiB leaves a wide margin.
 MAX_RECEIVE_BYTES: Final = 256 * 1024 * 1024
 
 

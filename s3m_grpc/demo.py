@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from s3m_apis_betterproto.clientfactory import S3MClientFactory
@@ -23,15 +24,19 @@ from s3m_apis_betterproto.slurm.v0043 import (
     Uint32NoVal,
 )
 
-from s3m_grpc.emulator import Cluster, Gateway, serve_grpc
+from s3m_grpc.emulator import Emulator
 
 
 def _show(call: str, summary: str) -> None:
     print(f"  {call:<22} {summary}")
 
 
-async def documented_calls(client: Any) -> None:
-    """Each call as OLCF documents it, with a one-line summary of the answer."""
+async def documented_calls(client: Any, scratch: Path) -> None:
+    """Each call as OLCF documents it, with a one-line summary of the answer.
+
+    The one change: the job runs in a real scratch directory instead of the docs' /lustre path, so
+    that its output file appears here.
+    """
     pong = await client.ping(Empty())
     _show("ping", ", ".join(f"{p.hostname} responding={p.responding}" for p in pong.pings))
 
@@ -53,7 +58,7 @@ async def documented_calls(client: Any) -> None:
                 minimum_nodes=1,
                 tasks=1,
                 time_limit=Uint32NoVal(number=60, set=True),
-                current_working_directory="/lustre/polis/stf040/scratch/user",
+                current_working_directory=str(scratch),
                 environment=["PATH=/usr/bin"],
                 script="#!/bin/bash\necho Hello World",
             )
@@ -66,6 +71,15 @@ async def documented_calls(client: Any) -> None:
     _show(
         "get_job", f"{info.job_id} {info.name} {'/'.join(info.job_state)} time_limit={info.time_limit.number}"
     )
+    while info.job_state[0] in ("PENDING", "RUNNING"):
+        await asyncio.sleep(0.1)
+        info = (await client.get_job(JobIdReq(job_id=str(result.job_id)))).jobs[0]
+    output = (await asyncio.to_thread(Path(info.stdout_expanded).read_text, encoding="utf-8")).strip()
+    _show(
+        "  ... finished",
+        f"{info.job_state[0]} exit={info.exit_code.return_code.number}, "
+        f"{Path(info.stdout_expanded).name}: {output!r}",
+    )
 
     jobs = await client.get_jobs(Empty())
     _show(
@@ -73,9 +87,23 @@ async def documented_calls(client: Any) -> None:
         f"{len(jobs.jobs)} job(s): " + ", ".join(f"{j.job_id}={j.job_state[0]}" for j in jobs.jobs),
     )
 
-    await client.delete_job(DeleteJobReq(job_id=str(result.job_id)))
-    after = await client.get_job(JobIdReq(job_id=str(result.job_id)))
-    _show("delete_job", f"{result.job_id} is now {after.jobs[0].job_state[0]}")
+    sleeper = await client.post_job_submit(
+        JobSubmitReq(
+            job=JobSubmitReqJobDescription(
+                name="long-sim",
+                partition="batch-cpu",
+                current_working_directory=str(scratch),
+                environment=["PATH=/usr/bin:/bin"],
+                script="#!/bin/bash\nsleep 600",
+            )
+        )
+    )
+    await client.delete_job(DeleteJobReq(job_id=str(sleeper.job_id)))
+    after = await client.get_job(JobIdReq(job_id=str(sleeper.job_id)))
+    while after.jobs[0].job_state[0] == "RUNNING":
+        await asyncio.sleep(0.05)
+        after = await client.get_job(JobIdReq(job_id=str(sleeper.job_id)))
+    _show("delete_job", f"{sleeper.job_id} is now {after.jobs[0].job_state[0]}")
 
     nodes = await client.get_nodes(Empty())
     _show(
@@ -90,23 +118,25 @@ async def documented_calls(client: Any) -> None:
 
     diag = await client.get_diag(Empty())
     s = diag.statistics
-    _show("get_diag", f"jobs_submitted={s.jobs_submitted} jobs_canceled={s.jobs_canceled}")
+    _show(
+        "get_diag",
+        f"jobs_submitted={s.jobs_submitted} jobs_completed={s.jobs_completed} "
+        f"jobs_canceled={s.jobs_canceled}",
+    )
 
 
 async def main() -> None:
     """Serve, call as OLCF's template does, stop."""
-    demo_token = secrets.token_urlsafe(24)
-    server, port = await serve_grpc(Cluster(), gateway=Gateway(tokens={demo_token}))
-    os.environ["S3M_TOKEN"] = demo_token  # the template reads it from the environment
-    service_url = f"127.0.0.1:{port}"  # OLCF's is "s3m.olcf.ornl.gov"; loopback means plaintext
-    print(f"s3m-grpc demo: OLCF's documented SlurmIndirect calls against a local server at {service_url}")
-    try:
+    async with Emulator() as emulator:
+        os.environ["S3M_TOKEN"] = emulator.token  # the template reads it from the environment
+        service_url = emulator.grpc_target  # OLCF's is "s3m.olcf.ornl.gov"; loopback means plaintext
+        print(
+            f"s3m-grpc demo: OLCF's documented SlurmIndirect calls against a local emulator at {service_url}"
+        )
         token = os.environ.get("S3M_TOKEN", "")
-        async with S3MClientFactory(service_url, token) as factory:
-            await documented_calls(factory.create_client(SlurmIndirectStub))
-    finally:
-        server.close()
-        await server.wait_closed()
+        with tempfile.TemporaryDirectory(prefix="s3m-demo-") as scratch:
+            async with S3MClientFactory(service_url, token) as factory:
+                await documented_calls(factory.create_client(SlurmIndirectStub), Path(scratch))
     print("done.")
 
 

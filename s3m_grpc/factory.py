@@ -21,6 +21,7 @@ from typing import Any, Final, TypeVar
 from s3m_grpc.auth import Token, resolve_token
 from s3m_grpc.config import (
     DEFAULT,
+    EMULATOR_HOST_ENV,
     MAX_RECEIVE_BYTES,
     ChannelConfig,
     Keepalive,
@@ -90,6 +91,13 @@ class S3MClientFactory:
         ``resource`` defaults to ``S3M_RESOURCE``, else ``defiant``. TLS is on unless the host is a
         loopback address; plaintext elsewhere needs ``insecure=True``.
         """
+        emulator = os.environ.get(EMULATOR_HOST_ENV, "").strip()
+        if emulator:
+            # Like PUBSUB_EMULATOR_HOST: the same code, pointed at a local emulator.
+            log.info(
+                "%s is set: using the S3M emulator at %s instead of %s", EMULATOR_HOST_ENV, emulator, url
+            )
+            url = emulator
         if transport not in TRANSPORTS:
             raise ConfigurationError(f"unknown transport {transport!r}; choose one of {sorted(TRANSPORTS)}")
         self._target = parse_target(url)

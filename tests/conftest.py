@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import trustme
-from grpclib.server import Server
 
-from s3m_grpc.emulator import Cluster, Faults, Gateway, serve_grpc
+from s3m_grpc.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference"
@@ -35,32 +33,14 @@ TOKEN = "s3m-test-tok-Q7v2ZpL9xw"
 GRPC_TRANSPORTS = ("grpclib", "grpcio")
 
 
-@dataclass
-class RunningServer:
-    """An in-process SlurmIndirect server on 127.0.0.1."""
-
-    port: int
-    cluster: Cluster
-    gateway: Gateway
-    grpc: Server
-    faults: Faults = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.faults = self.gateway.faults
-
-    @property
-    def url(self) -> str:
-        return f"127.0.0.1:{self.port}"
+RunningServer = Emulator  # the name the tests use for "the server under test"
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    """A plaintext server that accepts TOKEN."""
-    cluster, gateway = Cluster(), Gateway(tokens={TOKEN})
-    grpc_server, port = await serve_grpc(cluster, gateway=gateway)
-    yield RunningServer(port, cluster, gateway, grpc_server)
-    grpc_server.close()
-    await grpc_server.wait_closed()
+async def server(tmp_path: Path) -> AsyncIterator[Emulator]:
+    """An emulator on 127.0.0.1 that accepts TOKEN, with a fast clock."""
+    async with Emulator(tokens=[TOKEN], work_dir=tmp_path / "emulator", time_scale=0.01) as emulator:
+        yield emulator
 
 
 @pytest.fixture(scope="session")

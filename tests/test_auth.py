@@ -115,13 +115,13 @@ async def test_token_never_appears_in_logs_reprs_or_errors(
     """A workload at DEBUG on every logger (ours, grpclib, hpack, h2, grpcio), failures included."""
     seen: list[str] = []
     with caplog.at_level(logging.DEBUG):
-        async with S3MClientFactory(server.url, TOKEN, transport=transport) as factory:
+        async with S3MClientFactory(server.grpc_target, TOKEN, transport=transport) as factory:
             seen.append(repr(factory))
             client = factory.create_client(SlurmIndirectStub)
             seen.append(repr(client))
             await client.ping(Empty())
             await client.get_jobs(Empty())
-            server.faults.status["GetNodes"] = (14, "injected outage")
+            server.faults.add("GetNodes:status:code=14")
             for call in (
                 client.get_job(JobIdReq(job_id="424242")),
                 client.get_nodes(Empty()),
@@ -131,7 +131,7 @@ async def test_token_never_appears_in_logs_reprs_or_errors(
                     await call
                 except errors.S3MError as exc:
                     seen += [str(exc), repr(exc), repr(exc.errors), str(exc.__cause__)]
-        async with S3MClientFactory(server.url, TOKEN + "x", transport=transport) as wrong:
+        async with S3MClientFactory(server.grpc_target, TOKEN + "x", transport=transport) as wrong:
             with pytest.raises(errors.Unauthenticated) as caught:
                 await wrong.create_client(SlurmIndirectStub).ping(Empty())
             seen += [str(caught.value), repr(caught.value)]

@@ -8,13 +8,16 @@ template's SERVICE_URL is pointed at the local server.
 
 from __future__ import annotations
 
-import itertools
 import textwrap
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from s3m_grpc.emulator import Emulator, EmulatorConfig
+from s3m_grpc.emulator.model import default_models
 from s3m_grpc.factory import S3MClientFactory
 from tests.conftest import GRPC_TRANSPORTS, REFERENCE, TOKEN, RunningServer
 
@@ -74,13 +77,31 @@ def test_the_docs_have_the_nine_examples() -> None:
     assert [next(c for c in calls if c in block) for block in blocks] == calls
 
 
+@pytest.fixture
+async def busy_defiant(tmp_path: Path) -> AsyncIterator[Emulator]:
+    """Defiant with its batch-cpu nodes drained, so that the docs' job waits (and can be cancelled).
+
+    The docs submit to /lustre/polis/..., which does not exist here: a job that started would fail at
+    once (as on a real cluster), and the docs' cancel would then meet a finished job.
+    """
+    models = default_models()
+    defiant = models["defiant"]
+    batch_cpu = set(defiant.default_partition.nodes)
+    nodes = tuple(
+        replace(n, state="DRAIN", reason="docs test") if n.name in batch_cpu else n for n in defiant.nodes
+    )
+    models["defiant"] = replace(defiant, nodes=nodes)
+    async with Emulator(
+        tokens=[TOKEN], config=EmulatorConfig(resources=models), work_dir=tmp_path
+    ) as emulator:
+        emulator.scheduler("defiant")._next_id = 12345  # the docs use job 12345 throughout
+        yield emulator
+
+
 @pytest.mark.parametrize("transport", GRPC_TRANSPORTS)
-async def test_compute_examples_run_as_written(
-    server: RunningServer, transport: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server.cluster._ids = itertools.count(12345)  # the docs use job 12345 throughout
+async def test_compute_examples_run_as_written(busy_defiant: Emulator, transport: str) -> None:
     blocks = python_blocks(DOCS / "compute.rst", version="v0.0.43")
-    async with S3MClientFactory(server.url, TOKEN, transport=transport) as factory:
+    async with S3MClientFactory(busy_defiant.grpc_target, TOKEN, transport=transport) as factory:
         namespace: dict[str, Any] = {"factory": factory}
         exec("from s3m_apis_betterproto.slurm.v0043 import SlurmIndirectStub", namespace)  # noqa: S102 (overview.rst)
         for block in blocks:
@@ -91,7 +112,7 @@ async def test_compute_examples_run_as_written(
     assert namespace["result"].job_id == 12345
     assert namespace["job"].jobs[0].name == "my-job"
     assert [j.job_id for j in namespace["jobs"].jobs] == [12345]
-    assert server.cluster.jobs[12345]["job_state"] == ["CANCELLED"]
+    assert busy_defiant.scheduler().jobs[12345].state == "CANCELLED"
     assert namespace["nodes"].nodes
     assert namespace["reservations"].reservations
     assert namespace["diag"].statistics.jobs_submitted == 1
@@ -104,5 +125,5 @@ async def test_project_template_runs_as_written(
     assert 'SERVICE_URL = "s3m.olcf.ornl.gov"' in template
     monkeypatch.setenv("S3M_TOKEN", TOKEN)
     namespace: dict[str, Any] = {"__name__": "olcf_template"}
-    exec(template.replace('"s3m.olcf.ornl.gov"', repr(server.url)), namespace)  # noqa: S102
+    exec(template.replace('"s3m.olcf.ornl.gov"', repr(server.grpc_target)), namespace)  # noqa: S102
     await namespace["main"]()  # the template's asyncio.run(main()) is guarded by __main__

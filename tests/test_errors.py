@@ -67,8 +67,8 @@ def test_slurm_errors_in_messages() -> None:
 @pytest.mark.parametrize("transport", GRPC_TRANSPORTS)
 @pytest.mark.parametrize("code", range(1, 17))
 async def test_injected_status_maps_over_the_wire(server: RunningServer, transport: str, code: int) -> None:
-    server.faults.status["Ping"] = (code, f"injected {code}")
-    async with S3MClientFactory(server.url, TOKEN, transport=transport) as factory:
+    server.faults.add(f"Ping:status:code={code}")
+    async with S3MClientFactory(server.grpc_target, TOKEN, transport=transport) as factory:
         with pytest.raises(errors.S3MError) as caught:
             await factory.create_client(SlurmIndirectStub).ping(Empty(), timeout=5)
     assert type(caught.value) is errors.for_grpc_code(code)
@@ -83,7 +83,7 @@ async def test_injected_status_maps_over_the_wire(server: RunningServer, transpo
 async def test_submission_refused_by_slurm_is_job_rejected(server: RunningServer, transport: str) -> None:
     from s3m_apis_betterproto.slurm.v0043 import JobSubmitReq, JobSubmitReqJobDescription
 
-    async with S3MClientFactory(server.url, TOKEN, transport=transport) as factory:
+    async with S3MClientFactory(server.grpc_target, TOKEN, transport=transport) as factory:
         client = factory.create_client(SlurmIndirectStub)
         with pytest.raises(errors.JobRejected) as caught:
             await client.post_job_submit(

@@ -14,8 +14,7 @@ from s3m_apis_betterproto.google.protobuf import Empty
 
 from s3m_grpc import errors
 from s3m_grpc.config import Keepalive, Timeouts
-from s3m_grpc.emulator import Cluster, Gateway, serve_grpc
-from s3m_grpc.emulator.cluster import NodeModel
+from s3m_grpc.emulator import ClusterModel, Emulator, EmulatorConfig, NodeModel, PartitionModel
 from s3m_grpc.factory import S3MClientFactory
 from tests.conftest import GRPC_TRANSPORTS, TOKEN, VERSIONS, RunningServer
 
@@ -29,7 +28,7 @@ def slurm(version: str) -> Any:
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_every_rpc(server: RunningServer, transport: str, version: str) -> None:
     pb = slurm(version)
-    async with S3MClientFactory(server.url, TOKEN, transport=transport) as factory:
+    async with S3MClientFactory(server.grpc_target, TOKEN, transport=transport) as factory:
         client = factory.create_client(pb.SlurmIndirectStub)
         assert (await client.ping(Empty())).pings[0].responding is True
         assert [p.name for p in (await client.get_partitions(Empty())).partitions][:2] == [
@@ -42,6 +41,7 @@ async def test_every_rpc(server: RunningServer, transport: str, version: str) ->
             minimum_nodes=1,
             tasks=2,
             time_limit=pb.Uint32NoVal(number=5, set=True),
+            hold=True,  # stays PENDING until cancelled, whatever the scheduler does meanwhile
             current_working_directory="/scratch/u",
             environment=["A=1"],
         )
@@ -63,7 +63,7 @@ async def test_missing_or_wrong_token(
 ) -> None:
     monkeypatch.delenv("S3M_TOKEN", raising=False)
     monkeypatch.delenv("S3M_TOKEN_FILE", raising=False)
-    async with S3MClientFactory(server.url, token, transport=transport) as factory:
+    async with S3MClientFactory(server.grpc_target, token, transport=transport) as factory:
         with pytest.raises(errors.Unauthenticated) as caught:
             await factory.create_client(slurm("v0043").SlurmIndirectStub).ping(Empty())
     assert caught.value.rpc == "Ping"
@@ -73,7 +73,7 @@ async def test_missing_or_wrong_token(
 async def test_auth_and_routing_metadata_survive_caller_metadata(
     server: RunningServer, transport: str, grpc_server_events: list[Any]
 ) -> None:
-    async with S3MClientFactory(server.url, TOKEN, transport=transport, resource="odo") as factory:
+    async with S3MClientFactory(server.grpc_target, TOKEN, transport=transport, resource="odo") as factory:
         client = factory.create_client(slurm("v0043").SlurmIndirectStub)
         client.metadata = {"x-stub-level": "kept"}
         await client.ping(Empty(), metadata={"x-request-id": "abc123"})
@@ -94,12 +94,12 @@ async def grpc_server_events(server: RunningServer) -> list[Any]:
     async def record(event: RecvRequest) -> None:
         seen.append({**dict(event.metadata), "user-agent": event.user_agent or ""})
 
-    listen(server.grpc, RecvRequest, record)
+    listen(server.grpc_server, RecvRequest, record)
     return seen
 
 
 async def test_reserved_metadata_is_refused_before_sending(server: RunningServer, transport: str) -> None:
-    async with S3MClientFactory(server.url, TOKEN, transport=transport) as factory:
+    async with S3MClientFactory(server.grpc_target, TOKEN, transport=transport) as factory:
         client = factory.create_client(slurm("v0043").SlurmIndirectStub)
         for key in ("authorization", "S3M-Resource", "s3m-api-version"):
             with pytest.raises(errors.ConfigurationError):
@@ -109,7 +109,7 @@ async def test_reserved_metadata_is_refused_before_sending(server: RunningServer
 async def test_one_factory_serves_several_resources_and_versions(
     server: RunningServer, transport: str
 ) -> None:
-    async with S3MClientFactory(server.url, TOKEN, transport=transport) as factory:
+    async with S3MClientFactory(server.grpc_target, TOKEN, transport=transport) as factory:
         defiant = factory.create_client(slurm("v0043").SlurmIndirectStub)
         wombat = factory.create_client(slurm("v0042").SlurmIndirectStub, resource="wombat")
         assert (await defiant.ping(Empty())).meta.plugin.data_parser == "data_parser/v0.0.43"
@@ -123,9 +123,9 @@ async def test_one_factory_serves_several_resources_and_versions(
 
 
 async def test_slow_server_gives_deadline_exceeded_promptly(server: RunningServer, transport: str) -> None:
-    server.faults.latency["GetJobs"] = 5.0
+    server.faults.add("GetJobs:latency:seconds=5")
     async with S3MClientFactory(
-        server.url, TOKEN, transport=transport, timeouts=Timeouts(listing=0.3)
+        server.grpc_target, TOKEN, transport=transport, timeouts=Timeouts(listing=0.3)
     ) as factory:
         client = factory.create_client(slurm("v0043").SlurmIndirectStub)
         await client.ping(Empty())  # connected: what follows measures the deadline alone
@@ -142,9 +142,9 @@ async def test_slow_server_gives_deadline_exceeded_promptly(server: RunningServe
 
 
 async def test_per_call_timeout_beats_a_slow_default(server: RunningServer, transport: str) -> None:
-    server.faults.latency["Ping"] = 0.5
+    server.faults.add("Ping:latency:seconds=0.5")
     async with S3MClientFactory(
-        server.url, TOKEN, transport=transport, timeouts=Timeouts(ping=0.1)
+        server.grpc_target, TOKEN, transport=transport, timeouts=Timeouts(ping=0.1)
     ) as factory:
         client = factory.create_client(slurm("v0043").SlurmIndirectStub)
         with pytest.raises(errors.DeadlineExceeded):
@@ -153,16 +153,13 @@ async def test_per_call_timeout_beats_a_slow_default(server: RunningServer, tran
 
 
 async def test_tls_with_a_certificate_made_in_the_test(transport: str, server_ssl: Any, ca_file: str) -> None:
-    grpc_server, port = await serve_grpc(Cluster(), gateway=Gateway(tokens={TOKEN}), ssl=server_ssl)
-    try:
+    async with Emulator(tokens=[TOKEN], ssl=server_ssl) as emulator:
         for host in ("127.0.0.1", "localhost"):
+            url = f"{host}:{emulator.grpc_port}"
             async with S3MClientFactory(
-                f"{host}:{port}", TOKEN, transport=transport, tls=True, ca_file=ca_file
+                url, TOKEN, transport=transport, tls=True, ca_file=ca_file
             ) as factory:
                 assert (await factory.create_client(slurm("v0043").SlurmIndirectStub).ping(Empty())).pings
-    finally:
-        grpc_server.close()
-        await grpc_server.wait_closed()
 
 
 async def test_tls_with_the_wrong_ca_fails_closed(transport: str, server_ssl: Any, tmp_path: Any) -> None:
@@ -170,20 +167,15 @@ async def test_tls_with_the_wrong_ca_fails_closed(transport: str, server_ssl: An
 
     other = tmp_path / "other-ca.pem"
     trustme.CA().cert_pem.write_to_path(str(other))
-    grpc_server, port = await serve_grpc(Cluster(), gateway=Gateway(tokens={TOKEN}), ssl=server_ssl)
-    try:
-        async with S3MClientFactory(
-            f"127.0.0.1:{port}", TOKEN, transport=transport, tls=True, ca_file=str(other)
-        ) as factory:
+    async with Emulator(tokens=[TOKEN], ssl=server_ssl) as emulator:
+        url = f"127.0.0.1:{emulator.grpc_port}"
+        async with S3MClientFactory(url, TOKEN, transport=transport, tls=True, ca_file=str(other)) as factory:
             with pytest.raises(errors.ConnectError):
                 await factory.create_client(slurm("v0043").SlurmIndirectStub).ping(Empty(), timeout=5)
         # The system trust store does not know the test CA either.
-        async with S3MClientFactory(f"127.0.0.1:{port}", TOKEN, transport=transport, tls=True) as factory:
+        async with S3MClientFactory(url, TOKEN, transport=transport, tls=True) as factory:
             with pytest.raises(errors.ConnectError):
                 await factory.create_client(slurm("v0043").SlurmIndirectStub).ping(Empty(), timeout=5)
-    finally:
-        grpc_server.close()
-        await grpc_server.wait_closed()
 
 
 async def test_tls_peer_without_http2_is_a_connect_error(transport: str, ca: Any, ca_file: str) -> None:
@@ -192,37 +184,35 @@ async def test_tls_peer_without_http2_is_a_connect_error(transport: str, ca: Any
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(ctx)
     ctx.set_alpn_protocols(["http/1.1"])  # a TLS-terminating HTTP/1.1 proxy, say
-    grpc_server, port = await serve_grpc(Cluster(), gateway=Gateway(tokens={TOKEN}), ssl=ctx)
-    try:
-        async with S3MClientFactory(
-            f"127.0.0.1:{port}", TOKEN, transport=transport, tls=True, ca_file=ca_file
-        ) as factory:
+    async with Emulator(tokens=[TOKEN], ssl=ctx) as emulator:
+        url = f"127.0.0.1:{emulator.grpc_port}"
+        async with S3MClientFactory(url, TOKEN, transport=transport, tls=True, ca_file=ca_file) as factory:
             with pytest.raises(errors.ConnectError):
                 await factory.create_client(slurm("v0043").SlurmIndirectStub).ping(Empty(), timeout=5)
-    finally:
-        grpc_server.close()
-        await grpc_server.wait_closed()
 
 
 async def test_big_listing_fits_the_receive_limit(transport: str) -> None:
-    """A listing over grpcio's 4 MiB default limit arrives whole (real Frontier nodes: ~12 MB)."""
-    nodes = tuple(NodeModel(f"frontier{i:05d}", cpus=64, gpus=8) for i in range(40_000))
-    grpc_server, port = await serve_grpc(
-        Cluster(name="frontier", nodes=nodes), gateway=Gateway(tokens={TOKEN})
+    """A listing over grpcio's 4 MiB default arrives whole (10,000 complete jobs are ~11.5 MB)."""
+    nodes = tuple(NodeModel(f"frontier{i:05d}", cpus=64, gpus=8) for i in range(15_000))
+    batch = PartitionModel(
+        "batch", tuple(n.name for n in nodes), max_nodes=9408, max_time=720, default_time=60
     )
-    try:
-        async with S3MClientFactory(f"127.0.0.1:{port}", TOKEN, transport=transport) as factory:
-            reply = await factory.create_client(slurm("v0043").SlurmIndirectStub).get_nodes(Empty())
-        assert len(reply.nodes) == 40_000
-        assert len(bytes(reply)) > 4 * 1024 * 1024
-    finally:
-        grpc_server.close()
-        await grpc_server.wait_closed()
+    model = ClusterModel("frontier", ("v0.0.43",), nodes, (batch,))
+    config = EmulatorConfig(resources={"frontier": model})
+    async with (
+        Emulator(tokens=[TOKEN], config=config) as emulator,
+        emulator.factory(transport=transport, resource="frontier") as factory,
+    ):
+        reply = await factory.create_client(slurm("v0043").SlurmIndirectStub).get_nodes(Empty())
+    assert len(reply.nodes) == 15_000
+    assert len(bytes(reply)) > 4 * 1024 * 1024
 
 
 async def test_keepalive_settings_are_accepted(server: RunningServer, transport: str) -> None:
     keepalive = Keepalive(time=30, timeout=5, permit_without_calls=False)
-    async with S3MClientFactory(server.url, TOKEN, transport=transport, keepalive=keepalive) as factory:
+    async with S3MClientFactory(
+        server.grpc_target, TOKEN, transport=transport, keepalive=keepalive
+    ) as factory:
         assert (await factory.create_client(slurm("v0043").SlurmIndirectStub).ping(Empty())).pings
 
 
@@ -283,7 +273,7 @@ async def test_connection_refused_is_a_connect_error(transport: str, unused_port
 
 
 async def test_closed_factory_refuses_calls(server: RunningServer, transport: str) -> None:
-    factory = S3MClientFactory(server.url, TOKEN, transport=transport)
+    factory = S3MClientFactory(server.grpc_target, TOKEN, transport=transport)
     client = factory.create_client(slurm("v0043").SlurmIndirectStub)
     await client.ping(Empty())
     await factory.aclose()
@@ -306,7 +296,7 @@ def unused_port() -> int:
 
 async def test_stub_is_still_the_generated_class(server: RunningServer, transport: str) -> None:
     pb = slurm("v0043")
-    async with S3MClientFactory(server.url, TOKEN, transport=transport) as factory:
+    async with S3MClientFactory(server.grpc_target, TOKEN, transport=transport) as factory:
         client = factory.create_client(pb.SlurmIndirectStub)
         assert isinstance(client, pb.SlurmIndirectStub)
         assert type(client).__name__ == "SlurmIndirectStub"

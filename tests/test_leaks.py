@@ -37,7 +37,9 @@ async def one_lifetime(url: str, transport: str) -> S3MClientFactory:
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to count descriptors")
 @pytest.mark.parametrize("transport", GRPC_TRANSPORTS)
 async def test_no_descriptors_or_tasks_leak(server: RunningServer, transport: str) -> None:
-    kept = [await one_lifetime(server.url, transport)]  # warm-up: grpc-core keeps process-wide descriptors
+    kept = [
+        await one_lifetime(server.grpc_target, transport)
+    ]  # warm-up: grpc-core keeps process-wide descriptors
     gc.collect()
     await settle()
     fds, tasks = open_fds(), len(asyncio.all_tasks())
@@ -46,7 +48,7 @@ async def test_no_descriptors_or_tasks_leak(server: RunningServer, transport: st
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         for _ in range(10):
-            kept.append(await one_lifetime(server.url, transport))
+            kept.append(await one_lifetime(server.grpc_target, transport))
         await settle()
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
@@ -57,7 +59,7 @@ async def test_no_descriptors_or_tasks_leak(server: RunningServer, transport: st
 async def test_a_channel_is_opened_only_when_needed(server: RunningServer) -> None:
     before = open_fds()
     gc.collect()
-    async with S3MClientFactory(server.url, TOKEN) as factory:
+    async with S3MClientFactory(server.grpc_target, TOKEN) as factory:
         factory.create_client(v0043.SlurmIndirectStub)
         await settle()
         assert open_fds() == before  # lazily: creating stubs connects nothing

@@ -1,12 +1,24 @@
-"""A local stand-in for S3M's SlurmIndirect service (grows into the full emulator).
+"""The S3M emulator: a local gateway serving SlurmIndirect over gRPC and REST, with a real job runner.
 
-Today it is an in-memory servicer: it records submitted jobs, cancels them and answers every RPC
-with Slurm-shaped data from a built-in cluster model, for both v0.0.43 and v0.0.42. It does not
-run job scripts yet.
+``Emulator`` is the entry point (see ``s3m_grpc.emulator.app``); ``s3m emulator`` and
+``python -m s3m_grpc.emulator`` run it from the command line, and the pytest plugin provides an
+``s3m_emulator`` fixture.
 """
 
-from s3m_grpc.emulator.cluster import Cluster
-from s3m_grpc.emulator.gateway import Faults, Gateway
-from s3m_grpc.emulator.servicer import serve_grpc, servicers
+from s3m_grpc.emulator.app import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, Emulator
+from s3m_grpc.emulator.faults import Fault, FaultPlan, parse_fault
+from s3m_grpc.emulator.model import ClusterModel, EmulatorConfig, NodeModel, PartitionModel, ReservationModel
 
-__all__ = ["Cluster", "Faults", "Gateway", "serve_grpc", "servicers"]
+__all__ = [
+    "EMULATOR_HOST_ENV",
+    "EMULATOR_REST_ENV",
+    "ClusterModel",
+    "Emulator",
+    "EmulatorConfig",
+    "Fault",
+    "FaultPlan",
+    "NodeModel",
+    "PartitionModel",
+    "ReservationModel",
+    "parse_fault",
+]

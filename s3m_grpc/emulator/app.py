@@ -1,0 +1,265 @@
+"""``Emulator``: the whole local S3M (gRPC + REST, every resource) in one object.
+
+    async with Emulator(time_scale=0.01) as emu:
+        async with emu.factory() as factory:
+            client = factory.create_client(SlurmIndirectStub)
+
+For synchronous tests, ``emu.start_background()`` runs it on its own thread and event loop, and
+``emu.stop_background()`` stops it; ``with Emulator().running() as emu:`` does both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from ssl import SSLContext
+from typing import Any
+
+from s3m_grpc.config import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, is_loopback
+from s3m_grpc.emulator.api import Gateway, Resource
+from s3m_grpc.emulator.faults import Fault, FaultPlan, fault_from_mapping
+from s3m_grpc.emulator.model import EmulatorConfig, load_config
+from s3m_grpc.emulator.scheduler import Scheduler
+from s3m_grpc.emulator.store import JobStore
+from s3m_grpc.errors import ConfigurationError
+
+log = logging.getLogger("s3m_grpc.emulator")
+
+__all__ = ["EMULATOR_HOST_ENV", "EMULATOR_REST_ENV", "Emulator"]
+
+
+class Emulator:
+    """A local S3M gateway: SlurmIndirect over gRPC and REST for every configured resource."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        grpc_port: int = 0,
+        rest_port: int = 0,
+        tokens: Iterable[str] | None = None,
+        readonly_tokens: Iterable[str] = (),
+        config: EmulatorConfig | str | os.PathLike[str] | None = None,
+        state_dir: str | os.PathLike[str] | None = None,
+        work_dir: str | os.PathLike[str] | None = None,
+        time_scale: float = 1.0,
+        min_job_age: float = 300.0,
+        faults: Iterable[Fault | str] = (),
+        seed: int | None = None,
+        ssl: SSLContext | None = None,
+        allow_remote: bool = False,
+    ) -> None:
+        """Configure; nothing listens until ``start()``. Without `tokens`, one random token is made."""
+        if not is_loopback(host) and not allow_remote:
+            raise ConfigurationError(
+                f"refusing to serve on {host}, which is not a loopback address: the emulator "
+                "runs submitted scripts (pass allow_remote=True to mean it)"
+            )
+        if time_scale <= 0 or min_job_age < 0:
+            raise ConfigurationError("time_scale must be positive and min_job_age not negative")
+        self.host = host
+        self._ports = (grpc_port, rest_port)
+        token_list = list(tokens) if tokens is not None else [secrets.token_urlsafe(32)]
+        if not token_list:
+            raise ConfigurationError("the emulator needs at least one accepted token")
+        self._tokens = token_list
+        self._readonly = list(readonly_tokens)
+        self.config = (
+            config
+            if isinstance(config, EmulatorConfig)
+            else (load_config(config) if config is not None else EmulatorConfig())
+        )
+        self.faults = FaultPlan(seed=seed)
+        self.faults.extend(fault_from_mapping(f) for f in self.config.faults)
+        self.faults.extend(faults)
+        self._state_dir = Path(state_dir) if state_dir is not None else None
+        self._own_work_dir = work_dir is None
+        self.work_dir = (
+            Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="s3m-emulator-"))
+        )
+        self.time_scale = time_scale
+        self.min_job_age = min_job_age
+        self.ssl = ssl
+        self.schedulers: dict[str, Scheduler] = {}
+        self.gateway: Gateway | None = None
+        self.grpc_port = 0
+        self.rest_port = 0
+        self._grpc_server: Any = None
+        self._rest_runner: Any = None
+        self._store: JobStore | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped: asyncio.Event | None = None
+
+    # -- what clients need ---------------------------------------------------------------------
+
+    @property
+    def token(self) -> str:
+        """A token the emulator accepts (full compute-ace scope)."""
+        return self._tokens[0]
+
+    @property
+    def grpc_target(self) -> str:
+        """``host:port`` of the gRPC service."""
+        return f"{self._bracketed()}:{self.grpc_port}"
+
+    @property
+    def rest_url(self) -> str:
+        """``http://host:port`` of the REST service (append ``/slurm/v0.0.43/defiant/ping``)."""
+        scheme = "https" if self.ssl else "http"
+        return f"{scheme}://{self._bracketed()}:{self.rest_port}"
+
+    def base_url(self, version: str = "v0.0.43", *, enclave: bool = False) -> str:
+        """The REST base path as OLCF documents it: ``.../slurm/v0.0.43`` or ``.../slurm/open/v0.0.43``."""
+        return f"{self.rest_url}/slurm/{'open/' if enclave else ''}{version}"
+
+    def factory(self, **kwargs: Any) -> Any:
+        """An S3MClientFactory for this emulator's gRPC service, with its token."""
+        from s3m_grpc.factory import S3MClientFactory
+
+        kwargs.setdefault("token", self.token)
+        return S3MClientFactory(self.grpc_target, **kwargs)
+
+    @property
+    def grpc_server(self) -> Any:
+        """The grpclib Server (for tests that listen to its events)."""
+        return self._grpc_server
+
+    def scheduler(self, resource: str = "defiant") -> Scheduler:
+        """The backend of one resource (its jobs, nodes, counters)."""
+        return self.schedulers[resource]
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point clients at this emulator."""
+        return {EMULATOR_HOST_ENV: self.grpc_target, EMULATOR_REST_ENV: self.rest_url}
+
+    def write_header_file(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``Authorization: <token>`` with mode 0600, for ``curl -H @FILE``."""
+        file = Path(path)
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"Authorization: {self.token}\n")
+        file.chmod(0o600)  # O_CREAT's mode does not apply to a file that already existed
+        return file
+
+    def _bracketed(self) -> str:
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> Emulator:
+        """Start the schedulers and both servers."""
+        from s3m_grpc.emulator.grpc_server import start_grpc
+        from s3m_grpc.emulator.rest import start_rest
+
+        if self._state_dir is not None:
+            self._store = JobStore(self._state_dir)
+        resources = {}
+        for name, model in self.config.resources.items():
+            work = self.work_dir / name
+            work.mkdir(parents=True, exist_ok=True)
+            scheduler = Scheduler(
+                model,
+                time_scale=self.time_scale,
+                min_job_age=self.min_job_age,
+                work_dir=work,
+                store=self._store,
+            )
+            await scheduler.start()
+            self.schedulers[name] = scheduler
+            resources[name] = Resource(name, model.versions, scheduler)
+        self.gateway = Gateway(
+            resources, tokens=self._tokens, readonly_tokens=self._readonly, faults=self.faults
+        )
+        self._grpc_server, self.grpc_port = await start_grpc(
+            self.gateway, self.host, self._ports[0], ssl=self.ssl
+        )
+        self._rest_runner, self.rest_port = await start_rest(
+            self.gateway, self.host, self._ports[1], ssl=self.ssl
+        )
+        log.info("emulator serving gRPC on %s and REST on %s", self.grpc_target, self.rest_url)
+        return self
+
+    async def stop(self) -> None:
+        """Stop serving, end running jobs, close the state store."""
+        if self._grpc_server is not None:
+            self._grpc_server.close()
+            await self._grpc_server.wait_closed()
+            self._grpc_server = None
+        if self._rest_runner is not None:
+            await self._rest_runner.cleanup()
+            self._rest_runner = None
+        for scheduler in self.schedulers.values():
+            await scheduler.stop()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        if self._own_work_dir:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    async def __aenter__(self) -> Emulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    # -- the synchronous form -------------------------------------------------------------------
+
+    def start_background(self, timeout: float = 30.0) -> Emulator:
+        """Run the emulator on its own thread and event loop; returns once it is listening."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self.start())
+                self._stopped = asyncio.Event()
+                ready.set()
+                loop.run_until_complete(self._stopped.wait())
+                loop.run_until_complete(self.stop())
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+            finally:
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="s3m-emulator", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout):
+            raise TimeoutError("the emulator did not start in time")
+        if failure:
+            raise failure[0]
+        return self
+
+    def stop_background(self, timeout: float = 30.0) -> None:
+        """Stop an emulator started with ``start_background``."""
+        if self._loop is None or self._thread is None or self._stopped is None:
+            return
+        self._loop.call_soon_threadsafe(self._stopped.set)
+        self._thread.join(timeout)
+        self._thread = None
+
+    def call(self, coroutine: Any, timeout: float = 60.0) -> Any:
+        """Run a coroutine on a background emulator's loop (for sync tests inspecting state)."""
+        if self._loop is None:
+            raise RuntimeError("the emulator is not running in the background")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Emulator]:
+        """``with Emulator().running() as emu:`` for synchronous code."""
+        self.start_background()
+        try:
+            yield self
+        finally:
+            self.stop_background()

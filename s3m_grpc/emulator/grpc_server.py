@@ -1,0 +1,146 @@
+"""The gRPC front end: SlurmIndirect for every API version, on grpclib, over the shared Gateway."""
+
+from __future__ import annotations
+
+import importlib
+import socket
+from ssl import SSLContext
+from typing import Any
+
+import grpclib.const
+from betterproto2 import Casing, OutputFormat
+from grpclib import GRPCError
+from grpclib.const import Status
+from grpclib.encoding.proto import ProtoCodec
+from grpclib.server import Server
+
+from s3m_grpc import redact
+from s3m_grpc.emulator.api import PACKAGES, ApiError, Call, DropConnection, Gateway
+from s3m_grpc.rpc import API_VERSION_KEY, AUTHORIZATION_KEY, RESOURCE_KEY, RPCS, Rpc
+from s3m_grpc.status_details import SlurmStatusDetailsCodec
+
+redact.install()  # the server's hpack decoder logs the tokens it receives, too
+
+
+class PreEncoded:
+    """Response bytes rendered ahead (cached jobs), sent as they are."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+class PassThroughCodec(ProtoCodec):
+    """grpclib's protobuf codec, except that PreEncoded responses go out untouched."""
+
+    def encode(self, message: Any, message_type: Any) -> bytes:
+        """Pre-rendered bytes as they are, anything else as grpclib would encode it."""
+        if isinstance(message, PreEncoded):
+            return message.data
+        return super().encode(message, message_type)
+
+
+class SlurmIndirectService:
+    """The SlurmIndirect service of one API version (package ``slurm.v0043`` or ``slurm.v0042``)."""
+
+    def __init__(self, gateway: Gateway, version: str) -> None:
+        self.gateway = gateway
+        self.version = version
+        self.package = f"slurm.{PACKAGES[version]}"
+        self.module = importlib.import_module(f"s3m_apis_betterproto.{self.package}")
+        self.empty = importlib.import_module("s3m_apis_betterproto.google.protobuf").Empty
+
+    def __mapping__(self) -> dict[str, grpclib.const.Handler]:
+        """grpclib's handler table: one unary handler per RPC of the table."""
+        return {
+            rpc.grpc_path(self.package): grpclib.const.Handler(
+                self._handler(rpc),
+                grpclib.const.Cardinality.UNARY_UNARY,
+                self.empty if rpc.request == "Empty" else getattr(self.module, rpc.request),
+                getattr(self.module, rpc.response),
+            )
+            for rpc in RPCS
+        }
+
+    def _handler(self, rpc: Rpc) -> Any:
+        async def handle(stream: Any) -> None:
+            request = await stream.recv_message()
+            params = (
+                request.to_dict(casing=Casing.SNAKE, output_format=OutputFormat.PYTHON)
+                if rpc.request != "Empty"
+                else {}
+            )
+            metadata = stream.metadata
+            call = Call(
+                "grpc",
+                rpc,
+                self.version,
+                _text(metadata.get(RESOURCE_KEY)),
+                _text(metadata.get(AUTHORIZATION_KEY)),
+                params,
+            )
+            requested_version = _text(metadata.get(API_VERSION_KEY))
+            try:
+                if requested_version and requested_version != self.version:
+                    raise ApiError(
+                        3,
+                        400,
+                        9000,
+                        "Invalid query",
+                        f"{API_VERSION_KEY} {requested_version!r} does not match {self.package}",
+                    )
+                reply = await self.gateway.handle(call)
+            except ApiError as error:
+                raise GRPCError(
+                    Status(error.grpc_status), error.error.description, ([error.error], [])
+                ) from None
+            except DropConnection:
+                _abort(stream)
+                return
+            data = reply.proto()
+            fault = reply.after
+            if fault is not None:
+                if fault.kind == "accept_then_drop":
+                    _abort(stream)  # the work is done; the answer never leaves
+                    return
+                data = b"\xff\xff\xff\xff\x0f" if fault.kind == "malformed" else data[: len(data) // 2]
+            await stream.send_message(PreEncoded(data))
+
+        return handle
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _abort(stream: Any) -> None:
+    """Close the connection under a call at once, as a crashed proxy would."""
+    transport = getattr(getattr(stream, "_stream", None), "_transport", None)
+    if transport is not None:
+        transport.abort()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket on host:port (0 picks a free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: grpclib sets TCP_NODELAY only on sockets whose proto says TCP, and
+    # accepted sockets inherit proto 0 from a plain socket() call; Nagle then adds ~40 ms per reply.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+async def start_grpc(
+    gateway: Gateway, host: str, port: int, *, ssl: SSLContext | None = None
+) -> tuple[Server, int]:
+    """Serve SlurmIndirect (every version) for `gateway`; returns the server and its port."""
+    sock = bind(host, port)
+    server = Server(
+        [SlurmIndirectService(gateway, v) for v in PACKAGES],
+        codec=PassThroughCodec(),
+        status_details_codec=SlurmStatusDetailsCodec(),
+    )
+    await server.start(sock=sock, ssl=ssl)
+    return server, sock.getsockname()[1]

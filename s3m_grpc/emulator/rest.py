@@ -1,0 +1,114 @@
+"""The REST front end: S3M's ``/slurm[/open]/{version}/{resource}/...`` paths, over the shared Gateway."""
+
+from __future__ import annotations
+
+import logging
+from ssl import SSLContext
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from s3m_grpc.emulator.api import PACKAGES, ApiError, Call, DropConnection, Gateway, Reply
+from s3m_grpc.emulator.grpc_server import bind
+from s3m_grpc.rpc import RPCS, Rpc
+from s3m_grpc.slurmjson import SlurmJsonError, normalize
+
+log = logging.getLogger("s3m_grpc.emulator.rest")
+JSON = "application/json"
+MAX_BODY = 8 * 1024 * 1024  # a batch script is small; refuse anything that is not
+
+
+def make_app(gateway: Gateway) -> web.Application:
+    """An aiohttp application serving every RPC of the table in both path forms."""
+    app = web.Application(client_max_size=MAX_BODY)
+    for prefix in ("/slurm/{version}/{resource}/", "/slurm/open/{version}/{resource}/"):
+        for rpc in RPCS:
+            handler = _handler(gateway, rpc)
+            app.router.add_route(rpc.http_method, prefix + rpc.route, handler)
+            app.router.add_route(rpc.http_method, prefix + rpc.route + "/", handler)
+    return app
+
+
+def _handler(gateway: Gateway, rpc: Rpc) -> Any:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        version = request.match_info["version"]
+        resource = request.match_info["resource"]
+        call = Call("rest", rpc, version, resource, request.headers.get("Authorization"))
+        try:
+            if version not in PACKAGES:
+                raise ApiError(
+                    12, 404, 9007, "Unsupported API version", f"unknown Slurm API version {version!r}"
+                )
+            call.params = await _params(request, rpc, gateway, version)
+            reply = await gateway.handle(call)
+        except ApiError as error:
+            return _error(gateway, call, error)
+        except DropConnection:
+            return _drop(request)
+        return _answer(request, reply)
+
+    return handle
+
+
+async def _params(request: web.Request, rpc: Rpc, gateway: Gateway, version: str) -> dict[str, Any]:
+    params: dict[str, Any] = {k: v for k, v in request.match_info.items() if k not in ("version", "resource")}
+    for name in rpc.query:
+        if name in request.query:
+            params[name] = request.query[name]
+    if rpc.http_method == "POST":
+        raw = await request.read()
+        try:
+            body = orjson.loads(raw)
+            cls = gateway.renderer.message_class(version, rpc.request)
+            params.update(normalize(cls.DESCRIPTOR, body))
+        except orjson.JSONDecodeError as exc:
+            raise ApiError(
+                3, 400, 9001, "Failed to parse", f"request body is not JSON: {exc.msg}", source="request body"
+            ) from None
+        except SlurmJsonError as exc:
+            raise ApiError(3, 400, 9001, "Failed to parse", str(exc), source="request body") from None
+    return params
+
+
+def _answer(request: web.Request, reply: Reply) -> web.StreamResponse:
+    body = reply.json()
+    fault = reply.after
+    if fault is not None:
+        if fault.kind == "accept_then_drop":
+            return _drop(request)
+        body = (
+            b'{"jobs": [{"job_id": 1, "name": <!-- oops'
+            if fault.kind == "malformed"
+            else body[: len(body) // 2]
+        )
+    return web.Response(body=body, content_type=JSON)
+
+
+def _error(gateway: Gateway, call: Call, error: ApiError) -> web.Response:
+    resource = gateway.resources.get(call.resource or "")
+    cluster = resource.scheduler.model.name if resource is not None else ""
+    version = call.version if call.version in PACKAGES else "v0.0.43"
+    call.version = version
+    body = orjson.dumps(gateway.renderer.error_body(call, error, cluster))
+    headers = {"Retry-After": f"{error.retry_after:g}"} if error.retry_after is not None else None
+    return web.Response(status=error.http_status, body=body, content_type=JSON, headers=headers)
+
+
+def _drop(request: web.Request) -> web.StreamResponse:
+    """Close the connection without an answer (the client sees a reset or an empty reply)."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=500)  # never sent: the transport is gone
+
+
+async def start_rest(
+    gateway: Gateway, host: str, port: int, *, ssl: SSLContext | None = None
+) -> tuple[web.AppRunner, int]:
+    """Serve the REST paths for `gateway`; returns the runner (to clean up) and the port."""
+    runner = web.AppRunner(make_app(gateway), access_log=None, handle_signals=False)
+    await runner.setup()
+    sock = bind(host, port)
+    site = web.SockSite(runner, sock, ssl_context=ssl)
+    await site.start()
+    return runner, sock.getsockname()[1]
