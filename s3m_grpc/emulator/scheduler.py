@@ -336,8 +336,9 @@ class Scheduler:
             job.touch()
             self._persist(job)
             return
+        # RUNNING: signal it now, or, if its process is still being started, let the runner do it.
+        job.cancel_signal = sig
         if job.process is not None and job.process.returncode is None:
-            job.cancel_signal = sig
             if "BATCH_JOB" in flags.upper():
                 with contextlib.suppress(ProcessLookupError):
                     job.process.send_signal(sig)
@@ -432,6 +433,11 @@ class Scheduler:
             self._finish(job, "FAILED", exit_code=1, description=prepared)
             return
         script_path, stdin, stdout, stderr = prepared
+        if job.cancel_signal is not None:  # cancelled while its files were being prepared
+            for handle in {stdout, stderr, stdin}:
+                handle.close()
+            self._finish(job, "CANCELLED", exit_code=0, sig=job.cancel_signal)
+            return
         try:
             job.process = await asyncio.create_subprocess_exec(
                 "/bin/bash",
@@ -446,6 +452,8 @@ class Scheduler:
         finally:
             for handle in {stdout, stderr, stdin}:
                 handle.close()
+        if job.cancel_signal is not None:  # cancelled while the process was being spawned
+            _kill_group(job.process, job.cancel_signal)
         limit = (
             None if job.time_limit is None or job.time_limit < 0 else job.time_limit * 60 * self.time_scale
         )
