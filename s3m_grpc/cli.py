@@ -18,10 +18,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="s3m", description="Run Slurm jobs through OLCF's S3M gateway.")
     parser.add_argument("--version", action="version", version=f"s3m-grpc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    emulator = sub.add_parser("emulator", help="run a local S3M gateway (gRPC + REST) for demos and tests",
-                              description="Run a local S3M gateway: SlurmIndirect over gRPC and REST, "
-                                          "with a real job runner. Prints one 'ready' line, then serves "
-                                          "until interrupted.")
+    emulator = sub.add_parser(
+        "emulator",
+        help="run a local S3M gateway (gRPC + REST) for demos and tests",
+        description="Run a local S3M gateway: SlurmIndirect over gRPC and REST, "
+        "with a real job runner. Prints one 'ready' line, then serves "
+        "until interrupted.",
+    )
     from s3m_grpc.emulator.cli import add_arguments
 
     add_arguments(emulator)

@@ -31,23 +31,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--grpc-port", type=int, default=0, help="gRPC port (default 0: a free port)")
     parser.add_argument("--rest-port", type=int, default=0, help="REST port (default 0: a free port)")
-    parser.add_argument("--allow-remote", action="store_true",
-                        help="allow a non-loopback --host (the emulator runs submitted scripts)")
-    parser.add_argument("--token-file", type=Path, action="append", default=[],
-                        help="accepted token: a file with a bare token or 'Authorization: <token>' (repeatable)")
-    parser.add_argument("--readonly-token-file", type=Path, action="append", default=[],
-                        help="a token with compute-ace-readonly scope: cannot submit or cancel (repeatable)")
-    parser.add_argument("--write-header-file", type=Path, metavar="PATH",
-                        help="write 'Authorization: <token>' to PATH (mode 0600), for curl -H @PATH")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host (the emulator runs submitted scripts)",
+    )
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        action="append",
+        default=[],
+        help="accepted token: a file with a bare token or 'Authorization: <token>' (repeatable)",
+    )
+    parser.add_argument(
+        "--readonly-token-file",
+        type=Path,
+        action="append",
+        default=[],
+        help="a token with compute-ace-readonly scope: cannot submit or cancel (repeatable)",
+    )
+    parser.add_argument(
+        "--write-header-file",
+        type=Path,
+        metavar="PATH",
+        help="write 'Authorization: <token>' to PATH (mode 0600), for curl -H @PATH",
+    )
     parser.add_argument("--config", type=Path, help="cluster model and faults (TOML or JSON)")
     parser.add_argument("--state-dir", type=Path, help="keep job records here (SQLite) across restarts")
     parser.add_argument("--work-dir", type=Path, help="where jobs without a working directory run")
-    parser.add_argument("--time-scale", type=float, default=1.0,
-                        help="real seconds per emulated second (0.01: a 1-minute limit lasts 0.6 s)")
-    parser.add_argument("--min-job-age", type=float, default=300.0,
-                        help="seconds a finished job stays listed (Slurm's MinJobAge, default 300)")
-    parser.add_argument("--fault", action="append", default=[], metavar="RPC:KIND[:k=v,...]",
-                        help="inject a fault, e.g. PostJobSubmit:accept_then_drop:p=0.3 (repeatable)")
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="real seconds per emulated second (0.01: a 1-minute limit lasts 0.6 s)",
+    )
+    parser.add_argument(
+        "--min-job-age",
+        type=float,
+        default=300.0,
+        help="seconds a finished job stays listed (Slurm's MinJobAge, default 300)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="RPC:KIND[:k=v,...]",
+        help="inject a fault, e.g. PostJobSubmit:accept_then_drop:p=0.3 (repeatable)",
+    )
     parser.add_argument("--seed", type=int, help="seed for fault probabilities")
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr at INFO")
 
@@ -67,9 +97,18 @@ async def serve(args: argparse.Namespace) -> int:
 
     tokens, readonly = tokens_from(args)
     emulator = Emulator(
-        host=args.host, grpc_port=args.grpc_port, rest_port=args.rest_port, tokens=tokens,
-        readonly_tokens=readonly, config=args.config, state_dir=args.state_dir, work_dir=args.work_dir,
-        time_scale=args.time_scale, min_job_age=args.min_job_age, faults=args.fault, seed=args.seed,
+        host=args.host,
+        grpc_port=args.grpc_port,
+        rest_port=args.rest_port,
+        tokens=tokens,
+        readonly_tokens=readonly,
+        config=args.config,
+        state_dir=args.state_dir,
+        work_dir=args.work_dir,
+        time_scale=args.time_scale,
+        min_job_age=args.min_job_age,
+        faults=args.fault,
+        seed=args.seed,
         allow_remote=args.allow_remote,
     )
     stop = asyncio.Event()
@@ -81,8 +120,11 @@ async def serve(args: argparse.Namespace) -> int:
         if args.write_header_file:
             emulator.write_header_file(args.write_header_file)
         elif tokens is None:
-            print("s3m emulator: no token given (S3M_TOKEN, --token-file); a random one was made; "
-                  "use --write-header-file to obtain it", file=sys.stderr)
+            print(
+                "s3m emulator: no token given (S3M_TOKEN, --token-file); a random one was made; "
+                "use --write-header-file to obtain it",
+                file=sys.stderr,
+            )
         print(READY.format(grpc=emulator.grpc_target, rest=emulator.rest_url), flush=True)
         await stop.wait()
     finally:

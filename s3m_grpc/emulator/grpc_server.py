@@ -104,10 +104,25 @@ class SlurmIndirectService:
                 if fault.kind == "accept_then_drop":
                     _abort(stream)  # the work is done; the answer never leaves
                     return
-                data = b"\xff\xff\xff\xff\x0f" if fault.kind == "malformed" else data[: len(data) // 2]
+                data = b"\xff\xff\xff\xff\x0f" if fault.kind == "malformed" else _truncated(data)
             await stream.send_message(PreEncoded(data))
 
         return handle
+
+
+def _truncated(data: bytes) -> bytes:
+    """The reply cut short inside a field (a cut that happens to fall between fields parses)."""
+    from google.protobuf.message import DecodeError
+    from s3m_apis_pb.slurm.v0043 import slurm_pb2
+
+    cut = max(len(data) // 2, 1)
+    while cut > 1:
+        try:
+            slurm_pb2.OpenapiJobInfoResp.FromString(data[:cut])
+        except DecodeError:
+            return data[:cut]
+        cut -= 1
+    return b"\x0a\x7f"  # a length-delimited field that promises 127 bytes and has none
 
 
 def _text(value: Any) -> str | None:

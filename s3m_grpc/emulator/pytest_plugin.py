@@ -21,11 +21,15 @@ from s3m_grpc.emulator.app import Emulator
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the ini option."""
-    parser.addini("s3m_emulator_time_scale", "real seconds per emulated second for s3m_emulator", default="1.0")
+    parser.addini(
+        "s3m_emulator_time_scale", "real seconds per emulated second for s3m_emulator", default="1.0"
+    )
 
 
 @pytest.fixture
-def s3m_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pytestconfig: pytest.Config) -> Iterator[Emulator]:
+def s3m_emulator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pytestconfig: pytest.Config
+) -> Iterator[Emulator]:
     """A running S3M emulator, with the environment pointing S3MClientFactory at it."""
     scale = float(pytestconfig.getini("s3m_emulator_time_scale"))
     emulator = Emulator(work_dir=tmp_path / "s3m-emulator", time_scale=scale)

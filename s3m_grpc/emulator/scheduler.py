@@ -360,7 +360,9 @@ class Scheduler:
     async def _loop(self) -> None:
         # Passes are batched (at most one per 10 ms) so that a burst of submissions costs one pass.
         while True:
-            await self._wake.wait()
+            # Also tick once a second without activity, as slurmctld does: purges and begin times.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 1.0)
             self._wake.clear()
             self._schedule()
             self._purge()
@@ -869,9 +871,7 @@ class Scheduler:
                     "priority": {"job_factor": 1, "tier": p.tier},
                     "timeouts": {"resume": no_val(), "suspend": no_val()},
                     "topology": "",
-                    "partition": {
-                        "state": [p.state] + (["DEFAULT"] if p is self.model.default_partition else [])
-                    },
+                    "partition": {"state": [p.state]},
                     "suspend_time": no_val(),
                 }
             )

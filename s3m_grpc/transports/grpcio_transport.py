@@ -9,6 +9,7 @@ from typing import Any, ClassVar, TypeVar, cast
 import grpc
 import grpc.aio
 
+from s3m_grpc.codec import decode
 from s3m_grpc.config import ChannelConfig
 from s3m_grpc.errors import (
     ConnectError,
@@ -18,7 +19,8 @@ from s3m_grpc.errors import (
     Unavailable,
     for_grpc_code,
 )
-from s3m_grpc.status_details import DETAILS_KEY, decode
+from s3m_grpc.status_details import DETAILS_KEY
+from s3m_grpc.status_details import decode as decode_details
 from s3m_grpc.transports.base import Metadata, Transport
 
 M = TypeVar("M")
@@ -117,6 +119,8 @@ class GrpcioTransport(Transport):
             raise Unavailable(f"gRPC call failed: {type(exc).__name__}") from exc
         if reply is _NO_MESSAGE:
             raise ProtocolError("the server ended the call with status OK but sent no response message")
+        if isinstance(reply, _Undecodable):
+            raise reply.error from reply.error.__cause__
         return cast(M, reply)
 
     async def aclose(self) -> None:
@@ -131,12 +135,24 @@ class GrpcioTransport(Transport):
 _NO_MESSAGE = object()
 
 
+class _Undecodable:
+    """A reply that failed strict decoding (raised after the call, not inside grpc-core)."""
+
+    def __init__(self, error: ProtocolError) -> None:
+        self.error = error
+
+
 def _deserializer(response_type: type[Any]) -> Any:
-    """Parse replies; grpc-core calls this with None when the server sent no message at all."""
-    parse = response_type.parse
+    """Parse replies strictly; grpc-core calls this with None when the server sent no message."""
 
     def deserialize(data: bytes | None) -> Any:
-        return _NO_MESSAGE if data is None else parse(data)
+        if data is None:
+            return _NO_MESSAGE
+        try:
+            return decode(response_type, data)
+        except ProtocolError as exc:
+            # An exception here would become grpc-core's vague INTERNAL; carry ours out instead.
+            return _Undecodable(exc)
 
     return deserialize
 
@@ -149,7 +165,7 @@ def _translate(exc: grpc.aio.AioRpcError) -> S3MError:
     warnings: list[Any] = []
     for key, data in exc.trailing_metadata() or ():
         if key == DETAILS_KEY and isinstance(data, bytes):
-            errors, warnings = decode(data)
+            errors, warnings = decode_details(data)
     message = exc.details() or code.name
     if value == 13 and "Exception deserializing response" in message:
         return ProtocolError("the server's response could not be decoded", status_code=value)

@@ -18,6 +18,7 @@ from grpclib.exceptions import GRPCError, StreamTerminatedError
 from grpclib.exceptions import ProtocolError as GrpclibProtocolError
 
 from s3m_grpc import redact
+from s3m_grpc.codec import StrictProtoCodec
 from s3m_grpc.config import USER_AGENT, ChannelConfig
 from s3m_grpc.errors import (
     ConnectError,
@@ -91,6 +92,7 @@ class GrpclibTransport(Transport):
                 self._config.target.port,
                 ssl=self._config.ssl_context() if self._config.tls else None,
                 config=grpc_config,
+                codec=StrictProtoCodec(),
                 status_details_codec=SlurmStatusDetailsCodec(),
             )
         return self._channel

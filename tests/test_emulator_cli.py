@@ -1,0 +1,261 @@
+"""The emulator as users run it: a subprocess started with the CLI, driven over gRPC and REST."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from s3m_apis_betterproto.slurm import v0043 as pb
+
+from s3m_grpc.factory import S3MClientFactory
+
+READY = re.compile(r"^s3m emulator ready grpc=(?P<grpc>\S+) rest=(?P<rest>\S+)$")
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen[str]
+    grpc: str
+    rest: str
+    header_file: Path
+
+    @property
+    def headers(self) -> dict[str, str]:
+        name, _, value = self.header_file.read_text().strip().partition(": ")
+        return {name: value}
+
+
+def start(
+    tmp_path: Path,
+    *args: str,
+    command: tuple[str, ...] = (sys.executable, "-m", "s3m_grpc.emulator"),
+    header: str = "s3m.env",
+) -> Running:
+    header_file = tmp_path / header
+    env = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
+    process = subprocess.Popen(
+        [*command, "--time-scale", "0.01", "--write-header-file", str(header_file), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()  # blocks until ready (or exit)
+    match = READY.match(line)
+    if match is None:
+        process.kill()
+        raise AssertionError(
+            f"no ready line, got {line!r}; stderr: {process.stderr.read() if process.stderr else ''}"
+        )
+    return Running(process, match["grpc"], match["rest"], header_file)
+
+
+def stop(running: Running, sig: int = signal.SIGTERM) -> int:
+    running.process.send_signal(sig)
+    try:
+        return running.process.wait(timeout=20)
+    finally:
+        for stream in (running.process.stdout, running.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Running]:
+    running = start(tmp_path)
+    yield running
+    if running.process.poll() is None:
+        stop(running)
+
+
+def test_ready_line_and_header_file(emulator: Running) -> None:
+    assert emulator.grpc.startswith("127.0.0.1:")
+    assert emulator.rest.startswith("http://127.0.0.1:")
+    assert oct(emulator.header_file.stat().st_mode & 0o777) == "0o600"
+    assert emulator.header_file.read_text().startswith("Authorization: ")
+
+
+class Rest:
+    """The four calls the scenarios need, over REST."""
+
+    def __init__(self, running: Running) -> None:
+        self.http = httpx.AsyncClient(
+            base_url=f"{running.rest}/slurm/v0.0.43/defiant", headers=running.headers
+        )
+
+    async def submit(self, script: str, cwd: Path, **job: Any) -> int:
+        body = {
+            "job": {
+                "script": script,
+                "current_working_directory": str(cwd),
+                "environment": ["PATH=/bin:/usr/bin"],
+                **job,
+            }
+        }
+        reply = await self.http.post("/job/submit", json=body)
+        reply.raise_for_status()
+        return int(reply.json()["job_id"])
+
+    async def state(self, job_id: int) -> tuple[str, int, str]:
+        job = (await self.http.get(f"/job/{job_id}")).json()["jobs"][0]
+        return job["job_state"][0], job["exit_code"]["return_code"]["number"], job["state_reason"]
+
+    async def cancel(self, job_id: int) -> None:
+        (await self.http.delete(f"/job/{job_id}")).raise_for_status()
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+class Grpc:
+    """The same calls over gRPC, through S3MClientFactory and the header file."""
+
+    def __init__(self, running: Running) -> None:
+        self.factory = S3MClientFactory(running.grpc, token_file=running.header_file)
+        self.client = self.factory.create_client(pb.SlurmIndirectStub)
+
+    async def submit(self, script: str, cwd: Path, **job: Any) -> int:
+        if "time_limit" in job:
+            job["time_limit"] = pb.Uint32NoVal(**job["time_limit"])
+        desc = pb.JobSubmitReqJobDescription(
+            current_working_directory=str(cwd), environment=["PATH=/bin:/usr/bin"], **job
+        )
+        return int((await self.client.post_job_submit(pb.JobSubmitReq(script=script, job=desc))).job_id)
+
+    async def state(self, job_id: int) -> tuple[str, int, str]:
+        job = (await self.client.get_job(pb.JobIdReq(job_id=str(job_id)))).jobs[0]
+        return job.job_state[0], job.exit_code.return_code.number, job.state_reason
+
+    async def cancel(self, job_id: int) -> None:
+        await self.client.delete_job(pb.DeleteJobReq(job_id=str(job_id)))
+
+    async def close(self) -> None:
+        await self.factory.aclose()
+
+
+async def settle(api: Any, job_id: int, until: set[str]) -> tuple[str, int, str]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        state = await api.state(job_id)
+        if state[0] in until:
+            return state  # type: ignore[no-any-return]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"job {job_id} never reached {until}")
+
+
+@pytest.mark.parametrize("protocol", [Rest, Grpc])
+async def test_job_lifecycles_over_both_protocols(emulator: Running, tmp_path: Path, protocol: Any) -> None:
+    api = protocol(emulator)
+    done = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}
+    try:
+        hello = await api.submit("#!/bin/bash\necho Hello World\n", tmp_path, name="hello")
+        assert await settle(api, hello, done) == ("COMPLETED", 0, "None")
+        assert (tmp_path / f"slurm-{hello}.out").read_text() == "Hello World\n"
+
+        failing = await api.submit("#!/bin/bash\necho oops >&2\nexit 7\n", tmp_path)
+        assert await settle(api, failing, done) == ("FAILED", 7, "NonZeroExitCode")
+        assert (tmp_path / f"slurm-{failing}.out").read_text() == "oops\n"
+
+        slow = await api.submit("#!/bin/bash\nsleep 300\n", tmp_path)
+        await settle(api, slow, {"RUNNING"})
+        await api.cancel(slow)
+        assert (await settle(api, slow, done))[0] == "CANCELLED"
+
+        late = await api.submit("#!/bin/bash\nsleep 300\n", tmp_path, time_limit={"number": 1, "set": True})
+        assert await settle(api, late, done) == ("TIMEOUT", 0, "TimeLimit")
+    finally:
+        await api.close()
+
+
+def test_sigterm_stops_cleanly_and_ends_running_jobs(emulator: Running, tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    script = f"#!/bin/bash\necho $$ > {pid_file}\nsleep 300\n"
+    body = {"job": {"script": script, "current_working_directory": str(tmp_path), "environment": ["A=1"]}}
+    url = f"{emulator.rest}/slurm/v0.0.43/defiant"
+    httpx.post(f"{url}/job/submit", json=body, headers=emulator.headers).raise_for_status()
+    deadline = time.monotonic() + 10
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    pid = int(pid_file.read_text())
+    assert stop(emulator) == 0
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_state_survives_a_crash(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    first = start(tmp_path, "--state-dir", str(state))
+    url = f"{first.rest}/slurm/v0.0.43/defiant"
+    pid_file = tmp_path / "pid"
+    ids = []
+    for script in ("#!/bin/bash\ntrue\n", f"#!/bin/bash\necho $$ > {pid_file}\nsleep 300\n"):
+        body = {"job": {"script": script, "current_working_directory": str(tmp_path), "environment": ["A=1"]}}
+        reply = httpx.post(f"{url}/job/submit", json=body, headers=first.headers)
+        ids.append(reply.json()["job_id"])
+    deadline = time.monotonic() + 10
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.3)  # the first job completes
+    stop(first, signal.SIGKILL)  # a crash: nothing is cleaned up
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(int(pid_file.read_text()), signal.SIGKILL)  # the orphaned job, which no one else will end
+    second = start(tmp_path, "--state-dir", str(state), header="second.env")
+    try:
+        url = f"{second.rest}/slurm/v0.0.43/defiant"
+        jobs = {j["job_id"]: j for j in httpx.get(f"{url}/jobs", headers=second.headers).json()["jobs"]}
+        assert jobs[ids[0]]["job_state"] == ["COMPLETED"]
+        assert jobs[ids[1]]["job_state"] == ["FAILED"]  # running when the emulator died: failed, not lost
+        assert jobs[ids[1]]["state_reason"] == "NodeDown"
+        body = {
+            "job": {
+                "script": "#!/bin/bash\ntrue\n",
+                "current_working_directory": str(tmp_path),
+                "environment": ["A=1"],
+            }
+        }
+        new_id = httpx.post(f"{url}/job/submit", json=body, headers=second.headers).json()["job_id"]
+        assert new_id > max(ids)
+    finally:
+        stop(second)
+
+
+def test_console_script(tmp_path: Path) -> None:
+    s3m = Path(sys.executable).with_name("s3m")
+    running = start(tmp_path, command=(str(s3m), "emulator"))
+    reply = httpx.get(f"{running.rest}/slurm/v0.0.43/defiant/ping", headers=running.headers)
+    assert reply.json()["pings"][0]["responding"] is True
+    assert stop(running, signal.SIGINT) == 0
+
+
+def test_bad_arguments_exit_with_a_message(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "s3m_grpc.emulator", "--host", "0.0.0.0"],  # noqa: S104
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "loopback" in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "s3m_grpc.emulator", "--fault", "Nope:latency"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert (done.returncode, "unknown RPC" in done.stderr) == (2, True)
