@@ -1,111 +1,36 @@
 #!/usr/bin/env python3
-"""`make bench`: decode costs of a big job listing, as ratios measured in the same run.
+"""`make bench`: every benchmark section, printed as tables, with a JSON copy for comparisons.
 
-The listing is the realistic v0.0.43 job from tests/fixtures, repeated N times with distinct ids
-(10,000 by default, like a busy queue). Each row is the median of --repeats timed runs after one
-warm-up, and the ratio is against upb (protobuf's C runtime) on the same bytes. A JSON copy goes to
-bench/results/latest.json for comparison across commits. `--smoke` runs tiny sizes and checks
-nothing, so that `make test` keeps this script working.
+Ratios are measured against baselines in the same run (never against numbers from elsewhere).
+``--smoke`` runs tiny sizes and checks nothing, so that `make test` keeps these scripts working.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
-import platform
-import statistics
-import time
-from collections.abc import Callable
+import sys
 from pathlib import Path
-from typing import Any
-
-import orjson
-from s3m_apis_betterproto.slurm.v0043 import OpenapiJobInfoResp
-from s3m_apis_pb.slurm.v0043 import slurm_pb2
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT / "tests" / "fixtures" / "v0043" / "jobs.json"
+sys.path.insert(0, str(ROOT))
 
-
-def listing(n: int) -> dict[str, Any]:
-    """A job listing of `n` jobs, cycling through the fixture's jobs with fresh ids and names."""
-    base = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    jobs = []
-    for i in range(n):
-        job = copy.deepcopy(base["jobs"][i % len(base["jobs"])])
-        job["job_id"] = 2_000_000 + i
-        job["name"] = f"job-{i}"
-        jobs.append(job)
-    return {**base, "jobs": jobs}
-
-
-def timed(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of `fn` in seconds, after one untimed warm-up call."""
-    fn()
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
-def touch_upb(raw: bytes) -> int:
-    resp = slurm_pb2.OpenapiJobInfoResp.FromString(raw)
-    return sum(len(j.name) + len(j.job_state) + j.job_id for j in resp.jobs)
-
-
-def touch_betterproto(raw: bytes) -> int:
-    resp = OpenapiJobInfoResp.parse(raw)
-    return sum(len(j.name) + len(j.job_state) + (j.job_id or 0) for j in resp.jobs)
-
-
-def touch_orjson(body: bytes) -> int:
-    resp = orjson.loads(body)
-    return sum(len(j["name"]) + len(j["job_state"]) + j["job_id"] for j in resp["jobs"])
+from bench import decode, emulator  # noqa: E402 - after the path set-up above
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=10_000)
-    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no result file")
+    parser.add_argument("--jobs", type=int, default=10_000)
     args = parser.parse_args()
-    n, repeats = (50, 1) if args.smoke else (args.jobs, args.repeats)
-
-    data = listing(n)
-    body = orjson.dumps(data)
-    upb_msg = slurm_pb2.OpenapiJobInfoResp()
-    upb_msg.ParseFromString(bytes(OpenapiJobInfoResp.from_dict(data)))
-    raw = upb_msg.SerializeToString()
-    # Every decoder must see the same jobs, or the comparison means nothing.
-    assert touch_upb(raw) == touch_betterproto(raw) == touch_orjson(body)
-
-    rows = [
-        ("upb: parse + touch id/state/name", timed(lambda: touch_upb(raw), repeats)),
-        ("betterproto2: parse + touch", timed(lambda: touch_betterproto(raw), repeats)),
-        ("orjson: loads JSON + touch", timed(lambda: touch_orjson(body), repeats)),
-    ]
-    baseline = rows[0][1]
-    print(
-        f"decode {n:,} jobs: {len(raw) / 1e6:.1f} MB protobuf, {len(body) / 1e6:.1f} MB JSON "
-        f"(median of {repeats}, {platform.python_implementation()} {platform.python_version()})"
-    )
-    print(f"  {'path':<36} {'ms':>10} {'x upb':>8}")
-    for name, seconds in rows:
-        print(f"  {name:<36} {seconds * 1e3:>10.1f} {seconds / baseline:>8.1f}")
+    results = {
+        "decode": decode.run(smoke=args.smoke, jobs=args.jobs),
+        "emulator": emulator.run(smoke=args.smoke, jobs=args.jobs),
+    }
     if not args.smoke:
         out = ROOT / "bench" / "results"
         out.mkdir(parents=True, exist_ok=True)
-        result = {
-            "jobs": n,
-            "repeats": repeats,
-            "protobuf_bytes": len(raw),
-            "json_bytes": len(body),
-            "rows": [{"name": name, "seconds": s, "ratio_to_upb": s / baseline} for name, s in rows],
-        }
-        (out / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+        (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
