@@ -9,7 +9,6 @@ nothing, so that `make test` keeps this script working.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import platform
@@ -82,10 +81,17 @@ def run(*, smoke: bool, jobs: int = 10_000, repeats: int = 5) -> dict[str, Any]:
         ("orjson: loads JSON + touch", timed(lambda: touch_orjson(body), repeats)),
     ]
     baseline = rows[0][1]
-    print(f"decode {n:,} jobs: {len(raw) / 1e6:.1f} MB protobuf, {len(body) / 1e6:.1f} MB JSON "
-          f"(median of {repeats}, {platform.python_implementation()} {platform.python_version()})")
+    print(
+        f"decode {n:,} jobs: {len(raw) / 1e6:.1f} MB protobuf, {len(body) / 1e6:.1f} MB JSON "
+        f"(median of {repeats}, {platform.python_implementation()} {platform.python_version()})"
+    )
     print(f"  {'path':<36} {'ms':>10} {'x upb':>8}")
     for name, seconds in rows:
         print(f"  {name:<36} {seconds * 1e3:>10.1f} {seconds / baseline:>8.1f}")
-    return {"jobs": n, "repeats": repeats, "protobuf_bytes": len(raw), "json_bytes": len(body),
-            "rows": [{"name": name, "seconds": s, "ratio_to_upb": s / baseline} for name, s in rows]}
+    return {
+        "jobs": n,
+        "repeats": repeats,
+        "protobuf_bytes": len(raw),
+        "json_bytes": len(body),
+        "rows": [{"name": name, "seconds": s, "ratio_to_upb": s / baseline} for name, s in rows],
+    }

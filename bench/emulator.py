@@ -27,8 +27,12 @@ from s3m_grpc.factory import S3MClientFactory
 
 
 async def _submit_all(client: Any, count: int, in_flight: int) -> float:
-    request = JobSubmitReq(script="#!/bin/bash\ntrue\n", job=JobSubmitReqJobDescription(
-        name="queued", hold=True, current_working_directory="/tmp", environment=["A=1"]))  # noqa: S108
+    request = JobSubmitReq(
+        script="#!/bin/bash\ntrue\n",
+        job=JobSubmitReqJobDescription(
+            name="queued", hold=True, current_working_directory="/tmp", environment=["A=1"]
+        ),
+    )  # noqa: S108
     queue = iter(range(count))
 
     async def worker() -> None:
@@ -56,7 +60,10 @@ def emulator_process(header_file: Path) -> Iterator[tuple[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "s3m_grpc.emulator", "--write-header-file", str(header_file)],
-        stdout=subprocess.PIPE, text=True, env=env)
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert process.stdout is not None
         line = process.stdout.readline().split()
@@ -80,16 +87,27 @@ async def measure(jobs: int, repeats: int) -> dict[str, Any]:
         async with httpx.AsyncClient(headers={"Authorization": token}, timeout=60) as http:
             url = f"{rest}/slurm/v0.0.43/defiant/jobs"
             rest_jobs = await _median(lambda: http.get(url), repeats)
-    return {"jobs": jobs, "listed": listed, "submit_per_second": jobs / seconds,
-            "grpc_jobs_seconds": grpc_jobs, "rest_jobs_seconds": rest_jobs}
+    return {
+        "jobs": jobs,
+        "listed": listed,
+        "submit_per_second": jobs / seconds,
+        "grpc_jobs_seconds": grpc_jobs,
+        "rest_jobs_seconds": rest_jobs,
+    }
 
 
 def run(*, smoke: bool, jobs: int = 10_000, repeats: int = 5) -> dict[str, Any]:
     """Measure; print a table; return the figures for the JSON result."""
     result = asyncio.run(measure(200 if smoke else jobs, 1 if smoke else repeats))
     assert result["listed"] == result["jobs"], "the emulator lost jobs"
-    print(f"emulator (its own process) with {result['jobs']:,} held jobs (median of {1 if smoke else repeats}):")
-    print(f"  {'submissions/s at 64 in flight (gRPC, grpclib client)':<52} {result['submit_per_second']:>10,.0f}")
-    print(f"  {'jobs listing over gRPC, ms (includes client decode)':<52} {result['grpc_jobs_seconds'] * 1e3:>10.1f}")
-    print(f"  {'jobs listing over REST, ms (httpx, body not parsed)':<52} {result['rest_jobs_seconds'] * 1e3:>10.1f}")
+    print(
+        f"emulator (its own process) with {result['jobs']:,} held jobs (median of {1 if smoke else repeats}):"
+    )
+    rows = [
+        ("submissions/s at 64 in flight (gRPC, grpclib client)", f"{result['submit_per_second']:,.0f}"),
+        ("jobs listing over gRPC, ms (with client decode)", f"{result['grpc_jobs_seconds'] * 1e3:.1f}"),
+        ("jobs listing over REST, ms (httpx, body not parsed)", f"{result['rest_jobs_seconds'] * 1e3:.1f}"),
+    ]
+    for name, value in rows:
+        print(f"  {name:<52} {value:>10}")
     return result

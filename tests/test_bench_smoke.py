@@ -16,5 +16,6 @@ def test_bench_script_runs_in_smoke_mode() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    for row in ("upb: parse", "betterproto2: parse", "orjson: loads", "submissions/s", "jobs listing over REST"):
+    rows = ("upb: parse", "betterproto2: parse", "orjson: loads", "submissions/s", "jobs listing over REST")
+    for row in rows:
         assert row in done.stdout
