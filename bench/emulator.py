@@ -32,7 +32,7 @@ async def _submit_all(client: Any, count: int, in_flight: int) -> float:
         job=JobSubmitReqJobDescription(
             name="queued", hold=True, current_working_directory="/tmp", environment=["A=1"]
         ),
-    )  # noqa: S108
+    )
     queue = iter(range(count))
 
     async def worker() -> None:
