@@ -30,7 +30,7 @@ async def _submit_all(client: Any, count: int, in_flight: int) -> float:
     request = JobSubmitReq(
         script="#!/bin/bash\ntrue\n",
         job=JobSubmitReqJobDescription(
-            name="queued", hold=True, current_working_directory="/tmp", environment=["A=1"]
+            name="queued", hold=True, current_working_directory=tempfile.gettempdir(), environment=["A=1"]
         ),
     )
     queue = iter(range(count))
