@@ -8,14 +8,16 @@ import socket
 import ssl
 import time
 from collections.abc import Iterator
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import grpclib.client
 import h2.exceptions
+from grpclib.client import Handler
 from grpclib.config import Configuration
 from grpclib.const import Cardinality
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 from grpclib.exceptions import ProtocolError as GrpclibProtocolError
+from grpclib.protocol import H2Protocol
 
 from s3m_grpc import redact
 from s3m_grpc.codec import StrictProtoCodec
@@ -44,15 +46,68 @@ if not _GRPCLIB_AGENT.startswith(USER_AGENT):
 redact.install()  # hpack logs header values, the token included, at DEBUG
 
 
-class _Channel(grpclib.client.Channel):
-    """grpclib's Channel, but refusing a TLS connection that did not negotiate HTTP/2.
+class _CheckedProtocol(H2Protocol):
+    """grpclib's HTTP/2 protocol, noting whether the peer's first bytes were HTTP/2.
 
-    grpclib offers ALPN ``h2`` and never checks the answer; a TLS-terminating proxy that speaks only
-    HTTP/1.1 would then fail later with an obscure protocol error instead of a clear ConnectError.
+    An HTTP/2 server opens with its SETTINGS frame; an HTTP/1.1 server answers the client preface
+    with ``HTTP/1.1 400 ...``, which h2 rejects at once. Knowing this at connect time, before any
+    request was sent, is what makes falling back to REST safe even for a submission.
     """
 
+    def connection_made(self, transport: Any) -> None:
+        self.speaks_h2: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        # grpclib's own data_received, plus the verdict on the peer's first bytes.
+        try:
+            events = self.connection.feed(data)
+        except h2.exceptions.ProtocolError:
+            self._verdict(False)
+            self.processor.close("Protocol error")
+            return
+        self._verdict(True)
+        self.connection.flush()
+        for event in events:
+            self.processor.process(event)
+        self.connection.flush()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._verdict(False)
+        super().connection_lost(exc)
+
+    def _verdict(self, ok: bool) -> None:
+        if not self.speaks_h2.done():
+            self.speaks_h2.set_result(ok)
+
+
+class _Channel(grpclib.client.Channel):
+    """grpclib's Channel, but refusing peers that do not speak HTTP/2.
+
+    grpclib offers ALPN ``h2`` and never checks the answer, nor whether a plaintext peer answers in
+    HTTP/2: an HTTP/1.1-only proxy would fail later with an obscure protocol error, after the
+    request was sent, instead of a clear ConnectError before it.
+    """
+
+    def _protocol_factory(self) -> H2Protocol:
+        return _CheckedProtocol(Handler(), self._config, self._h2_config)
+
+    @property
+    def _connected(self) -> bool:
+        # grpclib closes a connection on GOAWAY without marking it lost, and would then hand the
+        # dead connection to the next call (which fails with an AttributeError deep inside it).
+        protocol = self._protocol
+        return protocol is not None and _alive(protocol)
+
     async def _create_connection(self) -> Any:
-        protocol = await super()._create_connection()
+        protocol = cast(_CheckedProtocol, await super()._create_connection())
+        if not await protocol.speaks_h2 or not _alive(protocol):
+            if _alive(protocol):
+                protocol.processor.close("not HTTP/2")
+            raise ConnectError(
+                f"{self._host}:{self._port} did not answer in HTTP/2 (an HTTP/1.1-only server "
+                "or proxy?): gRPC needs HTTP/2"
+            )
         if self._ssl is not None:
             transport = getattr(protocol.connection, "_transport", None)  # grpclib keeps it private
             ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
@@ -64,6 +119,13 @@ class _Channel(grpclib.client.Channel):
                     f"{ssl_object.selected_alpn_protocol()!r}): gRPC needs h2"
                 )
         return protocol
+
+
+def _alive(protocol: Any) -> bool:
+    """True while a grpclib connection can still carry a stream."""
+    return (
+        not protocol.handler.connection_lost and getattr(protocol.connection, "_transport", None) is not None
+    )
 
 
 class GrpclibTransport(Transport):
