@@ -10,6 +10,7 @@ import enum
 import ipaddress
 import logging
 import os
+import re
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,6 +159,9 @@ class ChannelConfig:
     keepalive: Keepalive = field(default_factory=Keepalive)
     max_receive_bytes: int = MAX_RECEIVE_BYTES
     user_agent: str = USER_AGENT
+    #: REST: ``https://host[:port]`` (the ``/slurm/...`` paths follow), and the enclave segment.
+    rest_base_url: str = ""
+    enclave: str | None = "open"
 
     def ssl_context(self) -> ssl.SSLContext:
         """A client TLS context: system (or given) trust store, hostname checks, ALPN h2, TLS >= 1.2."""
@@ -182,6 +186,8 @@ def channel_config(
     server_hostname: str | None,
     keepalive: Keepalive,
     max_receive_bytes: int,
+    rest_url: str | None = None,
+    enclave: str | None = "open",
 ) -> ChannelConfig:
     """Validate the TLS policy and build a ChannelConfig.
 
@@ -206,6 +212,14 @@ def channel_config(
         raise ConfigurationError("ca_file given for a plaintext channel")
     if max_receive_bytes < 1024 * 1024:
         raise ConfigurationError("max_receive_bytes below 1 MiB would break ordinary listings")
+    rest = parse_target(rest_url, default_port=443) if rest_url else target
+    rest_tls = rest.scheme == "https" or (rest.scheme is None and tls)
+    if not rest_tls and not is_loopback(rest.host) and not insecure:
+        raise ConfigurationError(f"refusing plaintext REST to {rest.host}, which is not a loopback address")
+    if enclave is not None and not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", enclave):
+        raise ConfigurationError(
+            f"invalid enclave {enclave!r}: expected a short lowercase name such as 'open'"
+        )
     return ChannelConfig(
         target=target,
         tls=tls,
@@ -213,4 +227,6 @@ def channel_config(
         server_hostname=server_hostname,
         keepalive=keepalive,
         max_receive_bytes=max_receive_bytes,
+        rest_base_url=f"{'https' if rest_tls else 'http'}://{rest.authority}",
+        enclave=enclave,
     )

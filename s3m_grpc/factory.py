@@ -41,7 +41,8 @@ from s3m_grpc.errors import (
     Unavailable,
 )
 from s3m_grpc.rpc import API_VERSION_KEY, AUTHORIZATION_KEY, RESOURCE_KEY, Route, package_of, parse_path
-from s3m_grpc.transports import TRANSPORTS, Transport, make_transport
+from s3m_grpc.transports import TRANSPORTS, FallbackPolicy, Transport, make_transport
+from s3m_grpc.validate import check_request
 
 log = logging.getLogger("s3m_grpc.calls")
 
@@ -73,7 +74,7 @@ class S3MClientFactory:
         token: str | Token | None = None,
         *,
         resource: str | None = None,
-        transport: str = "grpclib",
+        transport: str = "auto",
         tls: bool | None = None,
         insecure: bool = False,
         ca_file: str | os.PathLike[str] | None = None,
@@ -82,6 +83,9 @@ class S3MClientFactory:
         timeouts: OrDefault[Timeouts] = DEFAULT,
         keepalive: OrDefault[Keepalive] = DEFAULT,
         max_receive_bytes: int = MAX_RECEIVE_BYTES,
+        rest_url: str | None = None,
+        enclave: str | None = "open",
+        fallback: OrDefault[FallbackPolicy] = DEFAULT,
     ) -> None:
         """Validate everything up front; nothing connects until the first call.
 
@@ -89,7 +93,10 @@ class S3MClientFactory:
         comes from ``token``, else ``S3M_TOKEN``, else the header file ``token_file`` /
         ``S3M_TOKEN_FILE``; without one, calls go out unauthenticated (S3M's status API allows that).
         ``resource`` defaults to ``S3M_RESOURCE``, else ``defiant``. TLS is on unless the host is a
-        loopback address; plaintext elsewhere needs ``insecure=True``.
+        loopback address; plaintext elsewhere needs ``insecure=True``. ``transport`` is ``"auto"``
+        (gRPC, switching to REST when gRPC cannot connect; see ``fallback``), ``"grpclib"``,
+        ``"grpcio"`` or ``"rest"``. REST goes to ``rest_url`` (default: the gRPC host and port) under
+        ``/slurm/{enclave}/`` (default ``open``, as in OLCF's current docs; None gives ``/slurm/``).
         """
         emulator = os.environ.get(EMULATOR_HOST_ENV, "").strip()
         if emulator:
@@ -119,7 +126,12 @@ class S3MClientFactory:
             server_hostname=server_hostname,
             keepalive=Keepalive() if keepalive is DEFAULT else keepalive,
             max_receive_bytes=max_receive_bytes,
+            rest_url=rest_url,
+            enclave=enclave,
         )
+        if fallback is not DEFAULT and not isinstance(fallback, FallbackPolicy):
+            raise ConfigurationError(f"fallback must be a FallbackPolicy, got {type(fallback).__name__}")
+        self._fallback = FallbackPolicy() if fallback is DEFAULT else fallback
         self._transport: Transport | None = None
         self._closed = False
         if self._token is None:
@@ -145,8 +157,16 @@ class S3MClientFactory:
 
     @property
     def transport_name(self) -> str:
-        """The transport in use (``grpclib``, ``grpcio``, ...)."""
+        """The transport asked for (``auto``, ``grpclib``, ``grpcio``, ``rest``)."""
         return self._transport_name
+
+    @property
+    def active_transport(self) -> str:
+        """The transport calls go through now: ``auto`` resolves to ``grpclib`` or ``rest``."""
+        transport = self._transport
+        if transport is None:
+            return "grpclib" if self._transport_name == "auto" else self._transport_name
+        return str(getattr(transport, "active", transport.name))
 
     @property
     def timeouts(self) -> Timeouts:
@@ -177,7 +197,7 @@ class S3MClientFactory:
         if self._closed:
             raise Unavailable("the S3MClientFactory is closed")
         if self._transport is None:
-            self._transport = make_transport(self._transport_name, self._config)
+            self._transport = make_transport(self._transport_name, self._config, self._fallback)
         return self._transport
 
 
@@ -222,6 +242,11 @@ class _Binding:
         """Make one unary call: metadata, timeout, logging, error attribution."""
         route = parse_path(route_path)
         name = route.rpc.name if route.rpc is not None else route.method
+        try:
+            check_request(route.rpc, request)
+        except ConfigurationError as exc:
+            exc.rpc = name
+            raise
         effective = self._timeout(route, timeout, deadline, stub)
         md = self.metadata(route, stub.metadata, metadata)
         transport = self.factory._transport_for_call()

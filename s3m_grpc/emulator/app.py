@@ -122,10 +122,11 @@ class Emulator:
         return f"{self.rest_url}/slurm/{'open/' if enclave else ''}{version}"
 
     def factory(self, **kwargs: Any) -> Any:
-        """An S3MClientFactory for this emulator's gRPC service, with its token."""
+        """An S3MClientFactory for this emulator (gRPC target, REST URL and token filled in)."""
         from s3m_grpc.factory import S3MClientFactory
 
         kwargs.setdefault("token", self.token)
+        kwargs.setdefault("rest_url", self.rest_url)
         return S3MClientFactory(self.grpc_target, **kwargs)
 
     @property

@@ -1,4 +1,8 @@
-"""Transports, picked by name: ``grpclib`` (what betterproto2 stubs use) and ``grpcio`` (grpc.aio)."""
+"""Transports, picked by name: ``grpclib``, ``grpcio`` (grpc.aio), ``rest`` (httpx) and ``auto``.
+
+``auto`` (the factory's default) starts on gRPC and switches to REST when the gRPC channel cannot
+be established; see ``FallbackPolicy``.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +11,57 @@ from typing import TYPE_CHECKING
 
 from s3m_grpc.errors import ConfigurationError
 from s3m_grpc.transports.base import Metadata, Transport
+from s3m_grpc.transports.fallback import FallbackPolicy
 
 if TYPE_CHECKING:
     from s3m_grpc.config import ChannelConfig
 
-__all__ = ["TRANSPORTS", "Metadata", "Transport", "make_transport"]
+__all__ = ["TRANSPORTS", "FallbackPolicy", "Metadata", "Transport", "make_transport"]
 
 
-def _grpclib(config: ChannelConfig) -> Transport:
+def _grpclib(config: ChannelConfig, policy: FallbackPolicy) -> Transport:
     from s3m_grpc.transports.grpclib_transport import GrpclibTransport
 
     return GrpclibTransport(config)
 
 
-def _grpcio(config: ChannelConfig) -> Transport:
+def _grpcio(config: ChannelConfig, policy: FallbackPolicy) -> Transport:
     # grpcio is imported only when chosen: it costs ~100 ms of start-up.
     from s3m_grpc.transports.grpcio_transport import GrpcioTransport
 
     return GrpcioTransport(config)
 
 
-TRANSPORTS: dict[str, Callable[[ChannelConfig], Transport]] = {"grpclib": _grpclib, "grpcio": _grpcio}
+def _rest(config: ChannelConfig, policy: FallbackPolicy) -> Transport:
+    from s3m_grpc.transports.rest_transport import RestTransport
+
+    return RestTransport(config, base_url=config.rest_base_url, enclave=config.enclave)
 
 
-def make_transport(name: str, config: ChannelConfig) -> Transport:
+def _auto(config: ChannelConfig, policy: FallbackPolicy) -> Transport:
+    from s3m_grpc.transports.fallback import AutoTransport
+
+    return AutoTransport(
+        lambda: _grpclib(config, policy),
+        lambda: _rest(config, policy),
+        policy,
+        where=config.target.authority,
+        rest_where=config.rest_base_url,
+    )
+
+
+TRANSPORTS: dict[str, Callable[[ChannelConfig, FallbackPolicy], Transport]] = {
+    "auto": _auto,
+    "grpclib": _grpclib,
+    "grpcio": _grpcio,
+    "rest": _rest,
+}
+
+
+def make_transport(name: str, config: ChannelConfig, policy: FallbackPolicy | None = None) -> Transport:
     """A new transport of the registered kind `name`."""
     try:
         factory = TRANSPORTS[name]
     except KeyError:
         raise ConfigurationError(f"unknown transport {name!r}; choose one of {sorted(TRANSPORTS)}") from None
-    return factory(config)
+    return factory(config, policy or FallbackPolicy())
