@@ -18,6 +18,7 @@ from grpclib.const import Cardinality
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 from grpclib.exceptions import ProtocolError as GrpclibProtocolError
 from grpclib.protocol import H2Protocol
+from h2.events import RemoteSettingsChanged
 
 from s3m_grpc import redact
 from s3m_grpc.codec import StrictProtoCodec
@@ -66,7 +67,10 @@ class _CheckedProtocol(H2Protocol):
             self._verdict(False)
             self.processor.close("Protocol error")
             return
-        self._verdict(True)
+        # Only the server's SETTINGS frame proves HTTP/2: an HTTP/1.x reply ("HTTP/1.0 400 ...") reads
+        # as the header of a 4.7 MB frame, which h2 just waits to complete.
+        if any(isinstance(event, RemoteSettingsChanged) for event in events):
+            self._verdict(True)
         self.connection.flush()
         for event in events:
             self.processor.process(event)

@@ -122,7 +122,7 @@ class RestTransport(Transport):
     def _decode(self, reply: httpx.Response, rpc: Rpc, response_type: type[M]) -> M:
         content = reply.content
         try:
-            data = orjson.loads(content) if content else {}
+            data = orjson.loads(content) if content else None  # Slurm always answers with a JSON object
         except orjson.JSONDecodeError:
             data = None
         if reply.status_code >= 400 or not isinstance(data, dict):

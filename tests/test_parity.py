@@ -1,0 +1,130 @@
+"""Transport parity: every RPC, both versions, over grpclib, grpcio, rest and auto, same answers.
+
+One emulator serves all four transports. Each transport runs the same scenario on its own jobs; the
+answers are compared message for message after blanking what legitimately differs between two calls
+(times, measured latencies, the diag counters that count the calls themselves, and the job ids).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from betterproto2 import Casing, OutputFormat
+from s3m_apis_betterproto.google.protobuf import Empty
+
+from s3m_grpc import errors
+from s3m_grpc.emulator import Emulator
+from tests.conftest import TOKEN, VERSIONS
+
+TRANSPORTS = ("grpclib", "grpcio", "rest", "auto")
+# Values that differ between any two calls, whatever the transport.
+VOLATILE = {
+    "latency",
+    "last_update",
+    "last_backfill",
+    "req_time",
+    "req_time_start",
+    "job_states_ts",
+    "job_id",
+    "submit_time",
+    "accrue_time",
+    "eligible_time",
+    "last_sched_evaluation",
+    "start_time",
+    "end_time",
+    "count",
+    "stdout_expanded",
+    "stderr_expanded",
+    "stdin_expanded",
+    "priority",
+    "standard_output",
+    "standard_error",
+    "jobs_submitted",
+    "jobs_canceled",
+    "schedule_queue_length",
+    "jobs_pending",
+}
+
+
+def blank(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: ("*" if k in VOLATILE else blank(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [blank(v) for v in value]
+    return value
+
+
+def as_dict(message: Any) -> Any:
+    return blank(
+        message.to_dict(casing=Casing.SNAKE, output_format=OutputFormat.PYTHON, include_default_values=True)
+    )
+
+
+@pytest.fixture
+async def emulator(tmp_path: Path) -> AsyncIterator[Emulator]:
+    async with Emulator(tokens=[TOKEN], time_scale=0.01, work_dir=tmp_path / "emulator") as emu:
+        yield emu
+
+
+async def scenario(emulator: Emulator, transport: str, version: str, cwd: Path) -> dict[str, Any]:
+    """Every RPC once (plus the errors), on a job of this transport's own; answers as dicts."""
+    pb = importlib.import_module(f"s3m_apis_betterproto.slurm.{version}")
+    out: dict[str, Any] = {}
+    async with emulator.factory(transport=transport) as factory:
+        client = factory.create_client(pb.SlurmIndirectStub)
+        out["ping"] = await client.ping(Empty())
+        out["partitions"] = await client.get_partitions(Empty())
+        out["nodes"] = await client.get_nodes(Empty())
+        out["reservations"] = await client.get_reservations(Empty())
+        job = pb.JobSubmitReqJobDescription(
+            name="parity",
+            partition="debug",
+            hold=True,
+            tasks=2,
+            time_limit=pb.Uint32NoVal(number=5, set=True),
+            comment="same",
+            current_working_directory=str(cwd),
+            environment=["A=1"],
+        )
+        submitted = await client.post_job_submit(pb.JobSubmitReq(script="#!/bin/bash\ntrue\n", job=job))
+        out["submit"] = submitted
+        out["job"] = await client.get_job(pb.JobIdReq(job_id=str(submitted.job_id)))
+        jobs = await client.get_jobs(Empty())
+        out["jobs_of_mine"] = [j for j in jobs.jobs if j.job_id == submitted.job_id]
+        out["cancel"] = await client.delete_job(pb.DeleteJobReq(job_id=str(submitted.job_id)))
+        out["cancelled"] = await client.get_job(pb.JobIdReq(job_id=str(submitted.job_id)))
+        out["diag"] = await client.get_diag(Empty())
+        for name, call in (
+            ("missing", client.get_job(pb.JobIdReq(job_id="99999999"))),
+            (
+                "rejected",
+                client.post_job_submit(
+                    pb.JobSubmitReq(script="#!/bin/sh\n", job=pb.JobSubmitReqJobDescription(partition="nope"))
+                ),
+            ),
+        ):
+            try:
+                await call
+            except errors.S3MError as exc:
+                out[name] = (type(exc).__name__, [e.error_number for e in exc.errors])
+    return {
+        k: (v if isinstance(v, tuple) else [as_dict(j) for j in v] if isinstance(v, list) else as_dict(v))
+        for k, v in out.items()
+    }
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_all_transports_give_the_same_answers(emulator: Emulator, version: str, tmp_path: Path) -> None:
+    results = {t: await scenario(emulator, t, version, tmp_path) for t in TRANSPORTS}
+    reference = results["grpclib"]
+    assert reference["missing"] == ("NotFound", [2017])
+    assert reference["rejected"] == ("JobRejected", [2000])
+    assert reference["cancelled"]["jobs"][0]["job_state"] == ["CANCELLED"]
+    assert len(reference) == 12  # nine RPCs, a re-read of the job, two failures
+    for transport in TRANSPORTS[1:]:
+        for key, answer in reference.items():
+            assert results[transport][key] == answer, f"{transport} differs from grpclib on {key} ({version})"
