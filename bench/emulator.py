@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from s3m_apis_betterproto.google.protobuf import Empty
 from s3m_apis_betterproto.slurm.v0043 import JobSubmitReq, JobSubmitReqJobDescription, SlurmIndirectStub
 
@@ -87,13 +88,25 @@ async def measure(jobs: int, repeats: int) -> dict[str, Any]:
         async with httpx.AsyncClient(headers={"Authorization": token}, timeout=60) as http:
             url = f"{rest}/slurm/v0.0.43/defiant/jobs"
             rest_jobs = await _median(lambda: http.get(url), repeats)
+            body = (await http.get(url)).content
+        loads = await _median(lambda: _aloads(body), repeats)
+        async with S3MClientFactory(grpc, token_file=header, transport="rest", rest_url=rest) as factory:
+            client = factory.create_client(SlurmIndirectStub)
+            rest_stub = await _median(lambda: client.get_jobs(Empty()), repeats)
     return {
         "jobs": jobs,
         "listed": listed,
         "submit_per_second": jobs / seconds,
         "grpc_jobs_seconds": grpc_jobs,
         "rest_jobs_seconds": rest_jobs,
+        "rest_stub_seconds": rest_stub,
+        "orjson_loads_seconds": loads,
+        "json_bytes": len(body),
     }
+
+
+async def _aloads(body: bytes) -> object:
+    return orjson.loads(body)
 
 
 def run(*, smoke: bool, jobs: int = 10_000, repeats: int = 5) -> dict[str, Any]:
@@ -107,6 +120,8 @@ def run(*, smoke: bool, jobs: int = 10_000, repeats: int = 5) -> dict[str, Any]:
         ("submissions/s at 64 in flight (gRPC, grpclib client)", f"{result['submit_per_second']:,.0f}"),
         ("jobs listing over gRPC, ms (with client decode)", f"{result['grpc_jobs_seconds'] * 1e3:.1f}"),
         ("jobs listing over REST, ms (httpx, body not parsed)", f"{result['rest_jobs_seconds'] * 1e3:.1f}"),
+        ("  orjson.loads of that body alone, ms", f"{result['orjson_loads_seconds'] * 1e3:.1f}"),
+        ("jobs listing over REST through the stub, ms", f"{result['rest_stub_seconds'] * 1e3:.1f}"),
     ]
     for name, value in rows:
         print(f"  {name:<52} {value:>10}")
