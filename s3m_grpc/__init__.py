@@ -15,11 +15,26 @@ from s3m_grpc._version import __version__
 
 if TYPE_CHECKING:
     from s3m_grpc.auth import Token
+    from s3m_grpc.client import Backoff, Job, Slurm, SyncSlurm
     from s3m_grpc.config import DEFAULT, Keepalive, Timeouts
     from s3m_grpc.errors import S3MError
     from s3m_grpc.factory import S3MClientFactory
+    from s3m_grpc.spec import JobSpec
 
-__all__ = ["DEFAULT", "Keepalive", "S3MClientFactory", "S3MError", "Timeouts", "Token", "__version__"]
+__all__ = [
+    "DEFAULT",
+    "Backoff",
+    "Job",
+    "JobSpec",
+    "Keepalive",
+    "S3MClientFactory",
+    "S3MError",
+    "Slurm",
+    "SyncSlurm",
+    "Timeouts",
+    "Token",
+    "__version__",
+]
 
 _LAZY = {
     "S3MClientFactory": "s3m_grpc.factory",
@@ -28,6 +43,11 @@ _LAZY = {
     "Keepalive": "s3m_grpc.config",
     "Timeouts": "s3m_grpc.config",
     "S3MError": "s3m_grpc.errors",
+    "Slurm": "s3m_grpc.client",
+    "SyncSlurm": "s3m_grpc.client",
+    "Job": "s3m_grpc.client",
+    "Backoff": "s3m_grpc.client",
+    "JobSpec": "s3m_grpc.spec",
 }
 
 

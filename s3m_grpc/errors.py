@@ -11,7 +11,9 @@ exceptions into these at their edge (see ``s3m_grpc.transports``), so callers ca
     ├── InvalidArgument             INVALID_ARGUMENT     400
     │   └── JobRejected             Slurm refused a submission
     ├── DeadlineExceeded            DEADLINE_EXCEEDED    504
+    │   └── WaitTimeout             Job.wait() gave up before the job reached the state
     ├── NotFound                    NOT_FOUND            404
+    │   └── JobVanished             a job left the queue before we saw it end: outcome unknown
     ├── AlreadyExists               ALREADY_EXISTS       409
     ├── PermissionDenied            PERMISSION_DENIED    403
     ├── RateLimited                 RESOURCE_EXHAUSTED   429   (.retry_after)
@@ -141,11 +143,19 @@ class DeadlineExceeded(S3MError):
     http_status = 504
 
 
+class WaitTimeout(DeadlineExceeded):
+    """``Job.wait`` reached its timeout before the job reached the awaited state."""
+
+
 class NotFound(S3MError):
     """No such resource, job or API version."""
 
     grpc_code = 5
     http_status = 404
+
+
+class JobVanished(NotFound):
+    """A job was purged from Slurm's queue while we had last seen it unfinished: its outcome is unknown."""
 
 
 class AlreadyExists(S3MError):

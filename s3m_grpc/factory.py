@@ -302,7 +302,7 @@ def _raise_for_slurm_errors(rpc: str, reply: Any) -> None:
     if not errors:
         return
     slurm = [SlurmError(e.error_number or 0, e.error, e.description, e.source) for e in errors]
-    warnings = [SlurmWarning(w.description, w.source) for w in getattr(reply, "warnings", ())]
+    warnings = [SlurmWarning(w.description, w.source) for w in getattr(reply, "warnings", None) or ()]
     if rpc == "PostJobSubmit":
         if getattr(reply, "job_id", None):
             return  # submitted despite complaints: the job exists, the caller needs its id

@@ -16,7 +16,7 @@ import httpx
 import orjson
 from betterproto2 import Casing, OutputFormat
 
-from s3m_grpc.codec import upb_class
+from s3m_grpc.codec import FastReply, upb_class
 from s3m_grpc.config import ChannelConfig
 from s3m_grpc.errors import (
     ConfigurationError,
@@ -127,6 +127,8 @@ class RestTransport(Transport):
             data = None
         if reply.status_code >= 400 or not isinstance(data, dict):
             raise _http_error(reply, data)
+        if issubclass(response_type, FastReply):
+            return response_type(json=data)  # the fast path: no conversion
         strict = upb_class(response_type)
         try:
             message = strict(**normalize(strict.DESCRIPTOR, data))

@@ -1,0 +1,352 @@
+"""Read-only, lazily decoded views of Slurm objects, for listings of thousands of jobs and nodes.
+
+A listing is decoded once by the fast runtime (upb for gRPC bytes, orjson for REST JSON), and each
+element is wrapped, not copied: a ``JobView`` reads a field only when asked. Attribute names are
+Slurm's field names (``job.job_id``, ``job.partition``), plus a few conveniences (``job.state``,
+``job.exit_code`` as a plain int, NoVal structs as ``int | None`` or ``math.inf``). Any other Slurm
+field is reachable as an attribute too (``job.tres_req_str``), as plain Python values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar
+
+from google.protobuf.message import Message
+
+Number = int | float
+
+
+def no_val(value: Any) -> Number | None:
+    """A Slurm NoVal struct (upb message, JSON object or bare number) as ``int``, ``math.inf`` or None."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        if value.get("infinite"):
+            return math.inf
+        return value.get("number") if value.get("set") else None
+    if isinstance(value, Message):
+        if value.infinite:
+            return math.inf
+        return value.number if value.set else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def plain(value: Any) -> Any:
+    """A field's value as plain Python (lists for repeated fields, dicts for messages)."""
+    if isinstance(value, Message):
+        from google.protobuf.json_format import MessageToDict
+
+        return MessageToDict(value, preserving_proto_field_name=True)
+    if isinstance(value, (str, bytes, int, float, bool, type(None), dict)):
+        return value
+    if isinstance(value, Sequence) or hasattr(value, "__iter__"):
+        return [plain(v) for v in value]
+    return value
+
+
+class View:
+    """Base of the views: wraps one upb message or one JSON object, read-only."""
+
+    __slots__ = ("_raw",)
+    #: Field names that identify the object in its repr.
+    _repr_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, raw: Message | Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_raw", raw)
+
+    def _get(self, name: str) -> Any:
+        raw = self._raw
+        if isinstance(raw, Mapping):
+            return raw.get(name)
+        try:
+            if raw.HasField(name):
+                return getattr(raw, name)
+            return None
+        except ValueError:  # repeated or implicit-presence field: no HasField
+            return getattr(raw, name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raw = self._raw
+        known = name in raw if isinstance(raw, Mapping) else name in raw.DESCRIPTOR.fields_by_name
+        if not known and not isinstance(raw, Mapping):
+            raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+        return plain(self._get(name))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole object as plain Python (Slurm's JSON shape)."""
+        raw = self._raw
+        if isinstance(raw, Mapping):
+            return dict(raw)
+        return plain(raw)  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._repr_fields)
+        return f"{type(self).__name__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, type(self)) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class JobView(View):
+    """One job as Slurm reports it."""
+
+    __slots__ = ()
+    _repr_fields = ("job_id", "name", "state", "partition")
+
+    @property
+    def job_id(self) -> int:
+        """Slurm's job id."""
+        return int(self._get("job_id") or 0)
+
+    @property
+    def name(self) -> str:
+        """The job name."""
+        return str(self._get("name") or "")
+
+    @property
+    def job_state(self) -> list[str]:
+        """Slurm's state flags, e.g. ``["RUNNING"]`` or ``["PENDING", "REQUEUED"]``."""
+        return list(self._get("job_state") or [])
+
+    @property
+    def state(self) -> str:
+        """The base state: PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, ..."""
+        states = self._get("job_state")
+        return str(states[0]) if states else "UNKNOWN"
+
+    @property
+    def user_name(self) -> str:
+        """The submitting user."""
+        return str(self._get("user_name") or "")
+
+    @property
+    def partition(self) -> str:
+        """The partition the job runs in (or waits for)."""
+        return str(self._get("partition") or "")
+
+    @property
+    def account(self) -> str:
+        """The account charged."""
+        return str(self._get("account") or "")
+
+    @property
+    def state_reason(self) -> str:
+        """Why the job is pending or ended (``Resources``, ``NonZeroExitCode``, ``None``)."""
+        return str(self._get("state_reason") or "")
+
+    @property
+    def nodes(self) -> str:
+        """The allocated nodes as a hostlist (empty while pending)."""
+        return str(self._get("nodes") or "")
+
+    @property
+    def comment(self) -> str:
+        """The job comment (s3m-grpc keeps its submission key here)."""
+        return str(self._get("comment") or "")
+
+    @property
+    def exit_code(self) -> int | None:
+        """The batch script's exit code, or None while the job has not ended."""
+        exit_code = self._get("exit_code")
+        if exit_code is None:
+            return None
+        rc = (
+            exit_code.get("return_code")
+            if isinstance(exit_code, Mapping)
+            else (exit_code.return_code if exit_code.HasField("return_code") else None)
+        )
+        value = no_val(rc)
+        return None if value is None or value is math.inf else int(value)
+
+    @property
+    def time_limit(self) -> Number | None:
+        """Minutes (``math.inf`` for UNLIMITED, None if unset)."""
+        return no_val(self._get("time_limit"))
+
+    @property
+    def submit_time(self) -> Number | None:
+        """UNIX time of submission."""
+        return no_val(self._get("submit_time"))
+
+    @property
+    def start_time(self) -> Number | None:
+        """UNIX time the job started (or is expected to), None if unknown."""
+        value = no_val(self._get("start_time"))
+        return value or None
+
+    @property
+    def end_time(self) -> Number | None:
+        """UNIX time the job ended (or will at its limit), None if unknown."""
+        value = no_val(self._get("end_time"))
+        return value or None
+
+    @property
+    def stdout_path(self) -> str:
+        """Where the job's standard output goes (expanded when Slurm says so)."""
+        return str(self._get("stdout_expanded") or self._get("standard_output") or "")
+
+    @property
+    def terminal(self) -> bool:
+        """True once the job has ended, in whatever way."""
+        return self.state in TERMINAL_STATES
+
+
+class NodeView(View):
+    """One compute node."""
+
+    __slots__ = ()
+    _repr_fields = ("name", "state", "cpus")
+
+    @property
+    def name(self) -> str:
+        """Node name."""
+        return str(self._get("name") or "")
+
+    @property
+    def state(self) -> list[str]:
+        """State flags, e.g. ``["IDLE"]``, ``["MIXED", "DRAIN"]``."""
+        return list(self._get("state") or [])
+
+    @property
+    def cpus(self) -> int:
+        """CPUs on the node."""
+        return int(self._get("cpus") or 0)
+
+    @property
+    def alloc_cpus(self) -> int:
+        """CPUs allocated to jobs."""
+        return int(self._get("alloc_cpus") or 0)
+
+    @property
+    def real_memory(self) -> int:
+        """Memory in MiB."""
+        return int(self._get("real_memory") or 0)
+
+    @property
+    def partitions(self) -> list[str]:
+        """Partitions the node belongs to."""
+        return list(self._get("partitions") or [])
+
+
+class PartitionView(View):
+    """One partition and its limits."""
+
+    __slots__ = ()
+    _repr_fields = ("name", "total_nodes", "max_time")
+
+    @property
+    def name(self) -> str:
+        """Partition name."""
+        return str(self._get("name") or "")
+
+    def _sub(self, group: str, name: str) -> Any:
+        value = self._get(group)
+        if value is None:
+            return None
+        if isinstance(value, Mapping):
+            return value.get(name)
+        return getattr(value, name) if value.HasField(name) or name in ("total", "tier") else None
+
+    @property
+    def total_nodes(self) -> int:
+        """Nodes in the partition."""
+        return int(self._sub("nodes", "total") or 0)
+
+    @property
+    def max_time(self) -> Number | None:
+        """Maximum time limit in minutes (``math.inf``: unlimited; None: unset)."""
+        return no_val(self._sub("maximums", "time"))
+
+    @property
+    def default_time(self) -> Number | None:
+        """Default time limit in minutes."""
+        return no_val(self._sub("defaults", "time"))
+
+    @property
+    def max_nodes(self) -> Number | None:
+        """Maximum nodes per job."""
+        return no_val(self._sub("maximums", "nodes"))
+
+    @property
+    def state(self) -> list[str]:
+        """``["UP"]``, ``["DOWN"]``, ..."""
+        return list(self._sub("partition", "state") or [])
+
+
+class ReservationView(View):
+    """One advance reservation."""
+
+    __slots__ = ()
+    _repr_fields = ("name", "node_list")
+
+    @property
+    def name(self) -> str:
+        """Reservation name."""
+        return str(self._get("name") or "")
+
+    @property
+    def node_list(self) -> str:
+        """Reserved nodes as a hostlist."""
+        return str(self._get("node_list") or "")
+
+    @property
+    def start_time(self) -> Number | None:
+        """UNIX start time."""
+        return no_val(self._get("start_time"))
+
+    @property
+    def end_time(self) -> Number | None:
+        """UNIX end time."""
+        return no_val(self._get("end_time"))
+
+
+TERMINAL_STATES = frozenset(
+    {
+        "COMPLETED",
+        "FAILED",
+        "CANCELLED",
+        "TIMEOUT",
+        "NODE_FAIL",
+        "OUT_OF_MEMORY",
+        "PREEMPTED",
+        "BOOT_FAIL",
+        "DEADLINE",
+    }
+)
+
+
+class Listing(Sequence[View]):
+    """A read-only sequence of views over one decoded listing (wrapping happens on access)."""
+
+    __slots__ = ("_items", "_view")
+
+    def __init__(self, items: Sequence[Any], view: type[View]) -> None:
+        self._items = items
+        self._view = view
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._view(item) for item in self._items[index]]
+        return self._view(self._items[index])
+
+    def __iter__(self) -> Iterator[Any]:
+        view = self._view
+        for item in self._items:
+            yield view(item)
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} {self._view.__name__}s>"
