@@ -1,14 +1,20 @@
-"""`make demo`: OLCF's documented SlurmIndirect calls, run against a local server.
+"""`make demo`: the s3m command line and OLCF's documented Python calls, against a local emulator.
 
-Starts the in-process SlurmIndirect server on 127.0.0.1 (a free port) with a one-off token, then
-follows OLCF's Python project template (``S3MClientFactory`` as an async context manager) and
-makes each call from OLCF's Compute API page with the generated v0.0.43 stub.
+1. Starts ``s3m emulator`` with a curl-style header file (OLCF's ``.env``), as a user would.
+2. Runs the everyday flow through the ``s3m`` command line: ping, partitions, submit a hello-world
+   script and wait for it, print its output file, list the jobs.
+3. Follows OLCF's Python project template (``S3MClientFactory``) and makes each call from OLCF's
+   Compute API page with the generated v0.0.43 stub.
+4. Stops the emulator.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,8 +29,6 @@ from s3m_apis_betterproto.slurm.v0043 import (
     SlurmIndirectStub,
     Uint32NoVal,
 )
-
-from s3m_grpc.emulator import Emulator
 
 
 def _show(call: str, summary: str) -> None:
@@ -125,20 +129,85 @@ async def documented_calls(client: Any, scratch: Path) -> None:
     )
 
 
-async def main() -> None:
-    """Serve, call as OLCF's template does, stop."""
-    async with Emulator() as emulator:
-        os.environ["S3M_TOKEN"] = emulator.token  # the template reads it from the environment
-        service_url = emulator.grpc_target  # OLCF's is "s3m.olcf.ornl.gov"; loopback means plaintext
-        print(
-            f"s3m-grpc demo: OLCF's documented SlurmIndirect calls against a local emulator at {service_url}"
+HELLO = """#!/bin/bash
+#SBATCH --job-name=hello-world
+#SBATCH --partition=batch-cpu
+#SBATCH --time=5
+#SBATCH --ntasks=1
+echo "Hello World from job $SLURM_JOB_ID ($SLURM_JOB_NAME) on $SLURMD_NODENAME"
+"""
+
+
+def _run_cli(env: dict[str, str], *args: str) -> None:
+    print(f"\n$ s3m {' '.join(args)}", flush=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "s3m_grpc.cli", *args], env=env, text=True, timeout=120, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"s3m {args[0]} exited with {done.returncode}")
+
+
+def cli_flow(env: dict[str, str], scratch: Path) -> None:
+    """The everyday flow through the s3m command line."""
+    script = scratch / "hello.sh"
+    script.write_text(HELLO, encoding="utf-8")
+    _run_cli(env, "ping")
+    _run_cli(env, "partitions")
+    _run_cli(env, "submit", str(script), "--chdir", str(scratch), "--wait")
+    for output in sorted(scratch.glob("slurm-*.out")):
+        print(f"\n$ cat {output.name}\n{output.read_text(encoding='utf-8').rstrip()}", flush=True)
+    _run_cli(env, "jobs")
+
+
+async def python_flow(grpc_target: str, token: str, scratch: Path) -> None:
+    """OLCF's documented calls through S3MClientFactory."""
+    async with S3MClientFactory(grpc_target, token) as factory:
+        await documented_calls(factory.create_client(SlurmIndirectStub), scratch)
+
+
+def main() -> None:
+    """Start the emulator, run both parts, stop it."""
+    with tempfile.TemporaryDirectory(prefix="s3m-demo-") as tmp:
+        scratch = Path(tmp)
+        header = scratch / ".env"
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
+        print("$ s3m emulator --write-header-file .env &", flush=True)
+        emulator = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "s3m_grpc.emulator",
+                "--write-header-file",
+                str(header),
+                "--time-scale",
+                "0.05",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=clean,
         )
-        token = os.environ.get("S3M_TOKEN", "")
-        with tempfile.TemporaryDirectory(prefix="s3m-demo-") as scratch:
-            async with S3MClientFactory(service_url, token) as factory:
-                await documented_calls(factory.create_client(SlurmIndirectStub), Path(scratch))
-    print("done.")
+        try:
+            ready = emulator.stdout.readline().strip() if emulator.stdout is not None else ""
+            print(ready, flush=True)
+            fields = dict(part.split("=", 1) for part in ready.split() if "=" in part)
+            env = {
+                **clean,
+                "S3M_EMULATOR_HOST": fields["grpc"],
+                "S3M_EMULATOR_REST_URL": fields["rest"],
+                "S3M_TOKEN_FILE": str(header),
+                "COLUMNS": "110",
+            }
+            cli_flow(env, scratch)
+            print("\nOLCF's documented SlurmIndirect calls, through S3MClientFactory (Python):", flush=True)
+            token = header.read_text(encoding="utf-8").split(":", 1)[1].strip()
+            asyncio.run(python_flow(fields["grpc"], token, scratch))
+        finally:
+            emulator.send_signal(signal.SIGTERM)
+            emulator.wait(30)
+            if emulator.stdout is not None:
+                emulator.stdout.close()
+    print("\ndone: the emulator is stopped.")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -22,6 +22,7 @@ from s3m_grpc.auth import Token, resolve_token
 from s3m_grpc.config import (
     DEFAULT,
     EMULATOR_HOST_ENV,
+    EMULATOR_REST_ENV,
     MAX_RECEIVE_BYTES,
     ChannelConfig,
     Keepalive,
@@ -105,6 +106,7 @@ class S3MClientFactory:
                 "%s is set: using the S3M emulator at %s instead of %s", EMULATOR_HOST_ENV, emulator, url
             )
             url = emulator
+            rest_url = os.environ.get(EMULATOR_REST_ENV, "").strip() or rest_url
         if transport not in TRANSPORTS:
             raise ConfigurationError(f"unknown transport {transport!r}; choose one of {sorted(TRANSPORTS)}")
         self._target = parse_target(url)

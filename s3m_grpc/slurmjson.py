@@ -126,6 +126,17 @@ def _value(field: _Field, value: Any, strict: bool, path: str) -> Any:
     return value
 
 
+def to_json(message: Message) -> dict[str, Any]:
+    """An upb message as Slurm JSON: the fields that are set, integers as numbers (not ProtoJSON strings)."""
+    out: dict[str, Any] = {}
+    for field, value in message.ListFields():
+        if field.type == F.TYPE_MESSAGE:
+            out[field.name] = [to_json(v) for v in value] if field.is_repeated else to_json(value)
+        else:
+            out[field.name] = list(value) if field.is_repeated else value
+    return out
+
+
 def to_upb(message_class: type[Message], data: Any, *, strict: bool = False) -> Message:
     """Build an upb message of `message_class` from Slurm JSON (already decoded)."""
     return message_class(**normalize(message_class.DESCRIPTOR, data, strict=strict))

@@ -35,12 +35,22 @@ def no_val(value: Any) -> Number | None:
     return None
 
 
+def field_of(raw: Message | Mapping[str, Any], name: str) -> Any:
+    """A field of an upb message or JSON object; None when a field with presence is unset."""
+    if isinstance(raw, Mapping):
+        return raw.get(name)
+    try:
+        return getattr(raw, name) if raw.HasField(name) else None
+    except ValueError:  # repeated or implicit-presence fields have no HasField
+        return getattr(raw, name)
+
+
 def plain(value: Any) -> Any:
     """A field's value as plain Python (lists for repeated fields, dicts for messages)."""
     if isinstance(value, Message):
-        from google.protobuf.json_format import MessageToDict
+        from s3m_grpc.slurmjson import to_json
 
-        return MessageToDict(value, preserving_proto_field_name=True)
+        return to_json(value)
     if isinstance(value, (str, bytes, int, float, bool, type(None), dict)):
         return value
     if isinstance(value, Sequence) or hasattr(value, "__iter__"):
@@ -59,15 +69,7 @@ class View:
         object.__setattr__(self, "_raw", raw)
 
     def _get(self, name: str) -> Any:
-        raw = self._raw
-        if isinstance(raw, Mapping):
-            return raw.get(name)
-        try:
-            if raw.HasField(name):
-                return getattr(raw, name)
-            return None
-        except ValueError:  # repeated or implicit-presence field: no HasField
-            return getattr(raw, name)
+        return field_of(self._raw, name)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -252,11 +254,7 @@ class PartitionView(View):
 
     def _sub(self, group: str, name: str) -> Any:
         value = self._get(group)
-        if value is None:
-            return None
-        if isinstance(value, Mapping):
-            return value.get(name)
-        return getattr(value, name) if value.HasField(name) or name in ("total", "tier") else None
+        return None if value is None else field_of(value, name)
 
     @property
     def total_nodes(self) -> int:

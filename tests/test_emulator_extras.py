@@ -210,3 +210,13 @@ def test_pytest_plugin_fixture_in_a_users_test_suite(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
+
+
+def test_emulator_rest_variable_sets_the_rest_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    from s3m_grpc.factory import S3MClientFactory
+
+    monkeypatch.setenv("S3M_EMULATOR_HOST", "127.0.0.1:1111")
+    monkeypatch.setenv("S3M_EMULATOR_REST_URL", "http://127.0.0.1:2222")
+    factory = S3MClientFactory("s3m.olcf.ornl.gov", TOKEN)
+    assert factory._config.target.authority == "127.0.0.1:1111"
+    assert factory._config.rest_base_url == "http://127.0.0.1:2222"
