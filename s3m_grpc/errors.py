@@ -278,6 +278,22 @@ def for_grpc_code(code: int) -> type[S3MError]:
     return _BY_GRPC_CODE.get(code, UnknownError)
 
 
+#: Slurm error numbers whose meaning is sharper than any HTTP status (slurm_errno.h). HTTP says 409 or 400;
+#: gRPC says FAILED_PRECONDITION: with this table both transports raise the same class.
+BY_SLURM_ERROR: dict[int, type[S3MError]] = {
+    2000: InvalidArgument,
+    2005: InvalidArgument,
+    2006: InvalidArgument,
+    2009: InvalidArgument,
+    2051: InvalidArgument,
+    9001: InvalidArgument,
+    2002: PermissionDenied,
+    2017: NotFound,
+    2021: FailedPrecondition,
+    9008: Unauthenticated,
+}
+
+
 def for_http_status(status: int) -> type[S3MError]:
     """The exception class for an HTTP error status."""
     exact = {

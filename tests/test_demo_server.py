@@ -84,5 +84,10 @@ def test_make_demo_runs_every_documented_call() -> None:
     for call in DOCUMENTED_METHODS:
         assert f"  {call} " in done.stdout
     assert "is now CANCELLED" in done.stdout
-    assert "COMPLETED exit=0, slurm-1001.out: 'Hello World'" in done.stdout
-    assert "jobs_submitted=2 jobs_completed=1 jobs_canceled=1" in done.stdout
+    assert (
+        "Hello World from job 1001 (hello-world) on defiant" in done.stdout
+    )  # the CLI's job, its output file
+    assert "job 1001 COMPLETED (exit code 0)" in done.stdout
+    assert "COMPLETED exit=0, slurm-1002.out: 'Hello World'" in done.stdout  # OLCF's documented submit
+    assert "jobs_submitted=3 jobs_completed=2 jobs_canceled=1" in done.stdout
+    assert "done: the emulator is stopped." in done.stdout

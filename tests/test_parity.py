@@ -100,6 +100,7 @@ async def scenario(emulator: Emulator, transport: str, version: str, cwd: Path) 
         out["diag"] = await client.get_diag(Empty())
         for name, call in (
             ("missing", client.get_job(pb.JobIdReq(job_id="99999999"))),
+            ("cancel_again", client.delete_job(pb.DeleteJobReq(job_id=str(submitted.job_id)))),
             (
                 "rejected",
                 client.post_job_submit(
@@ -124,7 +125,8 @@ async def test_all_transports_give_the_same_answers(emulator: Emulator, version:
     assert reference["missing"] == ("NotFound", [2017])
     assert reference["rejected"] == ("JobRejected", [2000])
     assert reference["cancelled"]["jobs"][0]["job_state"] == ["CANCELLED"]
-    assert len(reference) == 12  # nine RPCs, a re-read of the job, two failures
+    assert reference["cancel_again"] == ("FailedPrecondition", [2021])
+    assert len(reference) == 13  # nine RPCs, a re-read of the job, three failures
     for transport in TRANSPORTS[1:]:
         for key, answer in reference.items():
             assert results[transport][key] == answer, f"{transport} differs from grpclib on {key} ({version})"

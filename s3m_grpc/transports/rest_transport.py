@@ -19,6 +19,7 @@ from betterproto2 import Casing, OutputFormat
 from s3m_grpc.codec import FastReply, upb_class
 from s3m_grpc.config import ChannelConfig
 from s3m_grpc.errors import (
+    BY_SLURM_ERROR,
     ConfigurationError,
     ConnectError,
     DeadlineExceeded,
@@ -159,6 +160,8 @@ def _http_error(reply: httpx.Response, data: Any) -> S3MError:
         return for_http_status(status)(message, status_code=status)
     message = (errors[0].description or errors[0].error) if errors else f"HTTP {status}"
     cls = for_http_status(status)
+    if errors and 400 <= status < 500:
+        cls = BY_SLURM_ERROR.get(errors[0].error_number, cls)
     if cls is RateLimited:
         return RateLimited(
             message,
