@@ -24,6 +24,7 @@ import orjson
 from s3m_apis_betterproto.google.protobuf import Empty
 from s3m_apis_betterproto.slurm.v0043 import JobSubmitReq, JobSubmitReqJobDescription, SlurmIndirectStub
 
+from s3m_grpc.client import Slurm
 from s3m_grpc.factory import S3MClientFactory
 
 
@@ -93,6 +94,10 @@ async def measure(jobs: int, repeats: int) -> dict[str, Any]:
         async with S3MClientFactory(grpc, token_file=header, transport="rest", rest_url=rest) as factory:
             client = factory.create_client(SlurmIndirectStub)
             rest_stub = await _median(lambda: client.get_jobs(Empty()), repeats)
+        high = {}
+        for transport in ("grpclib", "rest"):
+            async with Slurm(grpc, token_file=header, transport=transport, rest_url=rest) as slurm:
+                high[transport] = await _median(lambda s=slurm: _touch(s), repeats)
     return {
         "jobs": jobs,
         "listed": listed,
@@ -100,9 +105,16 @@ async def measure(jobs: int, repeats: int) -> dict[str, Any]:
         "grpc_jobs_seconds": grpc_jobs,
         "rest_jobs_seconds": rest_jobs,
         "rest_stub_seconds": rest_stub,
+        "high_level_grpc_seconds": high["grpclib"],
+        "high_level_rest_seconds": high["rest"],
         "orjson_loads_seconds": loads,
         "json_bytes": len(body),
     }
+
+
+async def _touch(slurm: Slurm) -> int:
+    """List the jobs through the high-level API and read each one's id, state and name."""
+    return sum(job.job_id + len(job.state) + len(job.name) for job in await slurm.jobs())
 
 
 async def _aloads(body: bytes) -> object:
@@ -122,7 +134,15 @@ def run(*, smoke: bool, jobs: int = 10_000, repeats: int = 5) -> dict[str, Any]:
         ("jobs listing over REST, ms (httpx, body not parsed)", f"{result['rest_jobs_seconds'] * 1e3:.1f}"),
         ("  orjson.loads of that body alone, ms", f"{result['orjson_loads_seconds'] * 1e3:.1f}"),
         ("jobs listing over REST through the stub, ms", f"{result['rest_stub_seconds'] * 1e3:.1f}"),
+        (
+            "Slurm.jobs() over gRPC (upb views), touch id/state/name, ms",
+            f"{result['high_level_grpc_seconds'] * 1e3:.1f}",
+        ),
+        (
+            "Slurm.jobs() over REST (orjson views), touch id/state/name, ms",
+            f"{result['high_level_rest_seconds'] * 1e3:.1f}",
+        ),
     ]
     for name, value in rows:
-        print(f"  {name:<52} {value:>10}")
+        print(f"  {name:<62} {value:>10}")
     return result
