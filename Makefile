@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install generate lock check test demo bench clean
+.PHONY: install generate lock check test demo bench soak clean
 
 install: $(STAMP)
 
@@ -33,6 +33,9 @@ demo: $(STAMP)  ## the documented calls against a local server
 
 bench: $(STAMP)  ## benchmarks; prints ratios measured in the same run
 	$(PY) bench/run.py
+
+soak: $(STAMP)  ## long reliability runs: 10,000 submissions with 30% ambiguous failures
+	$(PY) bench/exactly_once.py --count 10000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -18,12 +18,27 @@ import logging
 import random
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from s3m_grpc.codec import FastReply, fast_reply
-from s3m_grpc.errors import ConfigurationError, JobVanished, NotFound, WaitTimeout
+from s3m_grpc.errors import (
+    CallCancelled,
+    ConfigurationError,
+    ConnectError,
+    DeadlineExceeded,
+    JobVanished,
+    NotFound,
+    ProtocolError,
+    S3MError,
+    ServerError,
+    SubmissionUnknown,
+    Unavailable,
+    UnknownError,
+    WaitTimeout,
+)
 from s3m_grpc.factory import S3MClientFactory
 from s3m_grpc.rpc import BY_NAME
 from s3m_grpc.spec import JobSpec
@@ -33,6 +48,8 @@ log = logging.getLogger("s3m_grpc.client")
 T = TypeVar("T")
 
 DEFAULT_URL = "s3m.olcf.ornl.gov"
+#: Marks the submission key in a job's comment.
+KEY_PREFIX = "s3m-key:"
 PACKAGES = {"v0.0.43": "v0043", "v0.0.42": "v0042"}
 
 
@@ -62,6 +79,9 @@ class Backoff:
 class Slurm:
     """An async client for one resource behind S3M; an async context manager."""
 
+    #: How long to keep trying to search the queue after an ambiguous submission failure (seconds).
+    LOOKUP_PATIENCE = 60.0
+
     def __init__(
         self,
         url: str = DEFAULT_URL,
@@ -85,6 +105,8 @@ class Slurm:
         self._stub = self.factory.create_client(self._pb.SlurmIndirectStub, resource=self.resource)
         self._empty = importlib.import_module("s3m_apis_betterproto.google.protobuf").Empty()
         self._partitions: Listing | None = None
+        self._listing_lock = asyncio.Lock()
+        self._listing: tuple[float, dict[str, int]] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -187,14 +209,104 @@ class Slurm:
                 f"{spec.nodes} nodes exceed {found.name}'s maximum of {found.max_nodes:g}"
             )
 
-    async def submit(self, spec: JobSpec, *, validate: bool = False, timeout: float | None = None) -> Job:
-        """Submit a job; returns its handle. ``validate`` checks partition limits first."""
+    async def submit(
+        self,
+        spec: JobSpec,
+        *,
+        validate: bool = False,
+        timeout: float | None = None,
+        key: str | None = None,
+        attempts: int = 3,
+    ) -> Job:
+        """Submit a job exactly once; returns its handle. ``validate`` checks partition limits first.
+
+        The submission carries a key in the job's ``comment`` (``s3m-key:<key>``), where Slurm keeps
+        it and ``s3m job`` shows it. When a submission fails ambiguously (a dropped connection, a
+        deadline, a 5xx after the request may have arrived), the queue is searched for the key and a
+        job found is adopted; only if none carries it is the job submitted again (same key), up to
+        ``attempts`` times in all.
+        """
         if validate:
             await self.validate(spec)
-        reply = await self._stub.post_job_submit(spec.to_request(self.api_version), timeout=timeout)
-        job = Job(self, int(reply.job_id))
-        log.info("submitted job %s to %s", job.job_id, self.resource)
-        return job
+        key = key or uuid.uuid4().hex
+        marker = f"{KEY_PREFIX}{key}"
+        request = spec.to_request(
+            self.api_version, comment=f"{spec.comment} [{marker}]" if spec.comment else marker
+        )
+        for attempt in range(1, attempts + 1):
+            failed_at = time.monotonic()
+            try:
+                reply = await self._stub.post_job_submit(request, timeout=timeout)
+            except S3MError as exc:
+                if not _ambiguous(exc):
+                    raise  # refused, or never sent: nothing to recover
+                found = await self._find_submission(key, since=failed_at, cause=exc)
+                if found is not None:
+                    log.warning(
+                        "submission %s failed (%s) but job %s carries its key: adopted",
+                        key,
+                        type(exc).__name__,
+                        found,
+                    )
+                    return Job(self, found, key=key)
+                if attempt == attempts:
+                    raise
+                log.warning(
+                    "submission %s failed (%s) and no job carries its key: submitting again",
+                    key,
+                    type(exc).__name__,
+                )
+                continue
+            job = Job(self, int(reply.job_id), key=key)
+            log.info("submitted job %s to %s", job.job_id, self.resource)
+            return job
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _find_submission(self, key: str, *, since: float, cause: S3MError) -> int | None:
+        """The job carrying a submission key, or None once a successful search did not find it.
+
+        A search that fails proves nothing, so it is tried again; if the queue cannot be read at all,
+        SubmissionUnknown is raised rather than risking a second copy of the job. A successful search
+        is repeated once with a newer listing, for gateways that show new jobs late.
+        """
+        searched = 0
+        started = time.monotonic()
+        for delay in Backoff(initial=0.2, maximum=2.0).delays():
+            try:
+                index: dict[str, int] | None = await self._keys_since(since)
+            except S3MError:
+                index = None
+            if index is not None:
+                if key in index:
+                    return index[key]
+                searched += 1
+                if searched == 2:
+                    return None
+                since = time.monotonic()  # the second look must come from a newer listing
+            elif time.monotonic() - started > self.LOOKUP_PATIENCE:
+                raise SubmissionUnknown(
+                    f"the submission may or may not have reached Slurm, and the queue could not be searched "
+                    f"for its key s3m-key:{key}",
+                    key=key,
+                    rpc="PostJobSubmit",
+                ) from cause
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _keys_since(self, since: float) -> dict[str, int]:
+        """Submission key -> job id, from a listing started after `since` (shared by concurrent callers)."""
+        async with self._listing_lock:
+            if self._listing is None or self._listing[0] < since:
+                started = time.monotonic()
+                index: dict[str, int] = {}
+                for view in await self.jobs():
+                    comment = view.comment
+                    at = comment.find(KEY_PREFIX)
+                    if at >= 0:
+                        found = comment[at + len(KEY_PREFIX) :].split("]", 1)[0].split()[0]
+                        index[found] = view.job_id
+                self._listing = (started, index)
+            return self._listing[1]
 
     async def cancel(self, job_id: int | str, *, signal: str | None = None) -> None:
         """Cancel a job (Slurm's default signal, SIGKILL), or send it ``signal``."""
@@ -222,15 +334,26 @@ class Slurm:
                 await asyncio.sleep(interval)
 
 
+def _ambiguous(exc: S3MError) -> bool:
+    """True for failures after which the submission may or may not have reached Slurm."""
+    if isinstance(exc, ConnectError):
+        return False  # the connection never opened: nothing was sent
+    return isinstance(
+        exc, (Unavailable, DeadlineExceeded, ServerError, ProtocolError, UnknownError, CallCancelled)
+    )
+
+
 class Job:
     """A handle on one submitted job: ``refresh``, ``wait``, ``cancel``; remembers the last state seen."""
 
     #: How long a job may be missing just after submission before that means something.
     SUBMIT_GRACE = 30.0
 
-    def __init__(self, slurm: Slurm, job_id: int) -> None:
+    def __init__(self, slurm: Slurm, job_id: int, *, key: str | None = None) -> None:
         self.slurm = slurm
         self.job_id = job_id
+        #: The submission key in the job's comment (``s3m-key:<key>``).
+        self.key = key
         self.submitted_at = time.monotonic()
         #: The last view of the job, None until one arrives.
         self.last: JobView | None = None

@@ -24,7 +24,8 @@ exceptions into these at their edge (see ``s3m_grpc.transports``), so callers ca
     ├── ServerError                 INTERNAL             500
     │   └── ProtocolError           a reply that breaks the protocol (OK without a message, bad bytes)
     ├── Unavailable                 UNAVAILABLE          503
-    │   └── ConnectError            the channel could not be established (refused, DNS, TLS, ALPN)
+    │   ├── ConnectError            the channel could not be established (refused, DNS, TLS, ALPN)
+    │   └── SubmissionUnknown       a submission failed ambiguously and the queue could not be read
     ├── DataLoss                    DATA_LOSS            500
     └── Unauthenticated             UNAUTHENTICATED      401
 
@@ -232,6 +233,18 @@ class Unavailable(S3MError):
 
 class ConnectError(Unavailable):
     """The channel could not be established (refused, DNS, TLS or ALPN failure); nothing was sent."""
+
+
+class SubmissionUnknown(Unavailable):
+    """A submission failed ambiguously and the queue could not be searched: it may or may not exist.
+
+    ``key`` is the submission key in the job's comment (``s3m-key:<key>``); look for it before
+    submitting again.
+    """
+
+    def __init__(self, message: str, *, key: str, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.key = key
 
 
 class DataLoss(S3MError):

@@ -41,6 +41,7 @@ from s3m_grpc.errors import (
     SlurmWarning,
     Unavailable,
 )
+from s3m_grpc.retry import RetryPolicy
 from s3m_grpc.rpc import API_VERSION_KEY, AUTHORIZATION_KEY, RESOURCE_KEY, Route, package_of, parse_path
 from s3m_grpc.transports import TRANSPORTS, FallbackPolicy, Transport, make_transport
 from s3m_grpc.validate import check_request
@@ -87,6 +88,7 @@ class S3MClientFactory:
         rest_url: str | None = None,
         enclave: str | None = "open",
         fallback: OrDefault[FallbackPolicy] = DEFAULT,
+        retry: OrDefault[RetryPolicy] = DEFAULT,
     ) -> None:
         """Validate everything up front; nothing connects until the first call.
 
@@ -134,6 +136,9 @@ class S3MClientFactory:
         if fallback is not DEFAULT and not isinstance(fallback, FallbackPolicy):
             raise ConfigurationError(f"fallback must be a FallbackPolicy, got {type(fallback).__name__}")
         self._fallback = FallbackPolicy() if fallback is DEFAULT else fallback
+        if retry is not DEFAULT and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+        self._retry = RetryPolicy() if retry is DEFAULT else retry
         self._transport: Transport | None = None
         self._closed = False
         if self._token is None:
@@ -262,7 +267,13 @@ class _Binding:
         )
         started = time.perf_counter()
         try:
-            reply = await transport.unary(route_path, request, response_type, metadata=md, timeout=effective)
+            reply = await self.factory._retry.run(
+                lambda remaining: transport.unary(
+                    route_path, request, response_type, metadata=md, timeout=remaining
+                ),
+                timeout=effective,
+                idempotent=route.rpc.idempotent if route.rpc is not None else False,
+            )
         except S3MError as exc:
             if route.rpc is not None and route.rpc.name == "PostJobSubmit" and type(exc) is InvalidArgument:
                 exc = JobRejected(

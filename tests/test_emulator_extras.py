@@ -14,6 +14,7 @@ from s3m_apis_betterproto.slurm import v0043 as pb
 from s3m_grpc import errors
 from s3m_grpc.emulator import Emulator, parse_fault
 from s3m_grpc.emulator.model import compress_hostlist, expand_hostlist, load_config
+from s3m_grpc.retry import RetryPolicy
 from tests.conftest import GRPC_TRANSPORTS, TOKEN
 
 
@@ -34,7 +35,7 @@ async def test_grpc_faults(tmp_path: Path, transport: str, fault: str, cls: type
         Emulator(
             tokens=[TOKEN], faults=[f"GetJobs:{fault}:protocol=grpc,times=1"], work_dir=tmp_path
         ) as emulator,
-        emulator.factory(transport=transport) as factory,
+        emulator.factory(transport=transport, retry=RetryPolicy.none()) as factory,
     ):
         client = factory.create_client(pb.SlurmIndirectStub)
         with pytest.raises(cls):

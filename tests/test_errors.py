@@ -12,6 +12,7 @@ from s3m_apis_betterproto.slurm.v0043 import SlurmIndirectStub
 
 from s3m_grpc import errors
 from s3m_grpc.factory import S3MClientFactory
+from s3m_grpc.retry import RetryPolicy
 from tests.conftest import GRPC_TRANSPORTS, TOKEN, RunningServer
 
 ALL_CODES = range(17)
@@ -68,7 +69,9 @@ def test_slurm_errors_in_messages() -> None:
 @pytest.mark.parametrize("code", range(1, 17))
 async def test_injected_status_maps_over_the_wire(server: RunningServer, transport: str, code: int) -> None:
     server.faults.add(f"Ping:status:code={code}")
-    async with S3MClientFactory(server.grpc_target, TOKEN, transport=transport) as factory:
+    async with S3MClientFactory(
+        server.grpc_target, TOKEN, transport=transport, retry=RetryPolicy.none()
+    ) as factory:
         with pytest.raises(errors.S3MError) as caught:
             await factory.create_client(SlurmIndirectStub).ping(Empty(), timeout=5)
     assert type(caught.value) is errors.for_grpc_code(code)
