@@ -193,7 +193,10 @@ class Emulator:
         """Stop serving, end running jobs, close the state store."""
         if self._grpc_server is not None:
             self._grpc_server.close()
-            await self._grpc_server.wait_closed()
+            # wait_closed waits for every client connection to go; a client that never closes its
+            # channel must not be able to hang the emulator's stop.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._grpc_server.wait_closed(), 5.0)
             self._grpc_server = None
         if self._rest_runner is not None:
             await self._rest_runner.cleanup()

@@ -106,7 +106,8 @@ async def start_rest(
     gateway: Gateway, host: str, port: int, *, ssl: SSLContext | None = None
 ) -> tuple[web.AppRunner, int]:
     """Serve the REST paths for `gateway`; returns the runner (to clean up) and the port."""
-    runner = web.AppRunner(make_app(gateway), access_log=None, handle_signals=False)
+    # shutdown_timeout: stopping must not wait on clients' idle keep-alive connections (aiohttp: 60 s).
+    runner = web.AppRunner(make_app(gateway), access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     sock = bind(host, port)
     site = web.SockSite(runner, sock, ssl_context=ssl)
