@@ -40,7 +40,7 @@ from s3m_grpc.errors import (
     WaitTimeout,
 )
 from s3m_grpc.factory import S3MClientFactory
-from s3m_grpc.rpc import BY_NAME
+from s3m_grpc.rpc import BY_NAME, PACKAGES
 from s3m_grpc.spec import JobSpec
 from s3m_grpc.views import JobView, Listing, NodeView, PartitionView, ReservationView, View
 
@@ -50,7 +50,6 @@ T = TypeVar("T")
 DEFAULT_URL = "s3m.olcf.ornl.gov"
 #: Marks the submission key in a job's comment.
 KEY_PREFIX = "s3m-key:"
-PACKAGES = {"v0.0.43": "v0043", "v0.0.42": "v0042"}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -71,6 +71,9 @@ RPCS: tuple[Rpc, ...] = (
 )
 BY_NAME: dict[str, Rpc] = {rpc.name: rpc for rpc in RPCS}
 
+#: Slurm API versions with generated protos: data_parser version -> proto package suffix.
+PACKAGES: dict[str, str] = {"v0.0.43": "v0043", "v0.0.42": "v0042"}
+
 _PATH = re.compile(r"^/(?P<package>[a-z0-9_.]+)\.(?P<service>\w+)/(?P<method>\w+)$")
 _SLURM_PACKAGE = re.compile(r"^slurm\.v(?P<digits>\d{4})$")
 

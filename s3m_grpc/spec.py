@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from s3m_grpc.errors import ConfigurationError
+from s3m_grpc.rpc import PACKAGES
 
 MAX_SCRIPT_BYTES = 4 * 1024 * 1024  # slurmctld's own limit on a batch script is 4 MiB
 DEFAULT_ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin"}
@@ -193,7 +194,7 @@ class JobSpec:
 
     def to_request(self, api_version: str = "v0.0.43", *, comment: str | None = None) -> Any:
         """The generated ``JobSubmitReq`` for an API version (``v0.0.43`` or ``v0.0.42``)."""
-        package = {"v0.0.43": "v0043", "v0.0.42": "v0042"}.get(api_version)
+        package = PACKAGES.get(api_version)
         if package is None:
             raise ConfigurationError(f"no job description for Slurm API {api_version}")
         pb = importlib.import_module(f"s3m_apis_betterproto.slurm.{package}")

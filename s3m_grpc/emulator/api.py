@@ -21,11 +21,10 @@ import orjson
 from s3m_grpc.emulator.faults import Fault, FaultPlan
 from s3m_grpc.emulator.scheduler import SLURM_RELEASE, Job, Scheduler, SlurmRejection, no_val
 from s3m_grpc.errors import SlurmError, for_grpc_code
-from s3m_grpc.rpc import Rpc
+from s3m_grpc.rpc import PACKAGES, Rpc
 from s3m_grpc.slurmjson import normalize
 
 JsonObject = dict[str, Any]
-PACKAGES = {"v0.0.43": "v0043", "v0.0.42": "v0042"}
 # The members each response schema requires, for error bodies (which must still validate).
 _EMPTY_BODY: dict[str, JsonObject] = {
     "Ping": {"pings": []},

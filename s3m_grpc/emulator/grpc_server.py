@@ -15,8 +15,8 @@ from grpclib.encoding.proto import ProtoCodec
 from grpclib.server import Server
 
 from s3m_grpc import redact
-from s3m_grpc.emulator.api import PACKAGES, ApiError, Call, DropConnection, Gateway
-from s3m_grpc.rpc import API_VERSION_KEY, AUTHORIZATION_KEY, RESOURCE_KEY, RPCS, Rpc
+from s3m_grpc.emulator.api import ApiError, Call, DropConnection, Gateway
+from s3m_grpc.rpc import API_VERSION_KEY, AUTHORIZATION_KEY, PACKAGES, RESOURCE_KEY, RPCS, Rpc
 from s3m_grpc.status_details import SlurmStatusDetailsCodec
 
 redact.install()  # the server's hpack decoder logs the tokens it receives, too

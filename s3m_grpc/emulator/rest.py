@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from s3m_grpc.emulator.api import PACKAGES, ApiError, Call, DropConnection, Gateway, Reply
+from s3m_grpc.emulator.api import ApiError, Call, DropConnection, Gateway, Reply
 from s3m_grpc.emulator.grpc_server import bind
-from s3m_grpc.rpc import RPCS, Rpc
+from s3m_grpc.rpc import PACKAGES, RPCS, Rpc
 from s3m_grpc.slurmjson import SlurmJsonError, normalize
 
 log = logging.getLogger("s3m_grpc.emulator.rest")

@@ -167,7 +167,5 @@ def _translate(exc: grpc.aio.AioRpcError) -> S3MError:
         if key == DETAILS_KEY and isinstance(data, bytes):
             errors, warnings = decode_details(data)
     message = exc.details() or code.name
-    if value == 13 and "Exception deserializing response" in message:
-        return ProtocolError("the server's response could not be decoded", status_code=value)
     cls = for_grpc_code(value)
     return cls(message, errors=errors, warnings=warnings, status_code=value)
