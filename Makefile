@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install generate lock check test demo bench soak clean
+.PHONY: install generate lock check test demo bench soak fuzz clean
 
 install: $(STAMP)
 
@@ -34,8 +34,12 @@ demo: $(STAMP)  ## the documented calls against a local server
 bench: $(STAMP)  ## benchmarks; prints ratios measured in the same run
 	$(PY) bench/run.py
 
-soak: $(STAMP)  ## long reliability runs: 10,000 submissions with 30% ambiguous failures
+soak: $(STAMP)  ## long reliability runs: 100,000 mixed RPCs with faults; 10,000 submissions, 30% ambiguous failures
+	$(PY) bench/soak.py --calls 100000
 	$(PY) bench/exactly_once.py --count 10000
+
+fuzz: $(STAMP)  ## schemathesis with SchedMD's OpenAPI specs against the emulator's REST API
+	$(PY) scripts/fuzz_rest.py --examples 500
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

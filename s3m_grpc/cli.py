@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--token-file", help="file holding 'Authorization: <token>' (default: $S3M_TOKEN_FILE)"
     )
     common.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log to stderr: -v our steps (retries, adoptions), -vv everything incl. the wire libraries",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("ping", parents=[common], help="is the resource's Slurm controller answering?")
     sub.add_parser("partitions", parents=[common], help="partitions and their limits")
@@ -129,10 +136,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _configure_logging(verbosity: int) -> None:
+    """Warnings always; -v our INFO; -vv DEBUG from every logger (tokens are redacted at the source)."""
+    import logging
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbosity >= 2 else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if verbosity == 1:
+        logging.getLogger("s3m_grpc").setLevel(logging.INFO)
+
+
 async def _run(args: argparse.Namespace) -> int:
     from s3m_grpc.client import Slurm
     from s3m_grpc.errors import ConfigurationError, S3MError
 
+    _configure_logging(args.verbose)
     out = Output(args.json)
     try:
         slurm = Slurm(

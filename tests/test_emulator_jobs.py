@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,25 @@ async def test_finished_jobs_are_purged_after_min_job_age(tmp_path: Path) -> Non
         assert job_id not in [j.job_id for j in (await client.get_jobs(Empty())).jobs]
         with pytest.raises(errors.NotFound):
             await client.get_job(pb.JobIdReq(job_id=str(job_id)))
+
+
+async def test_purged_jobs_leave_memory_and_disk_and_their_ids_are_not_reused(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    options = {"tokens": [TOKEN], "time_scale": 0.01, "min_job_age": 50, "work_dir": tmp_path / "w"}
+    async with Emulator(state_dir=state, **options) as emulator, emulator.factory() as factory:
+        client = factory.create_client(pb.SlurmIndirectStub)
+        first = await submit(client, "#!/bin/bash\ntrue\n", tmp_path)
+        await wait_for(client, first)
+        for _ in range(60):
+            if first not in emulator.scheduler().jobs:
+                break
+            await asyncio.sleep(0.1)
+        assert first not in emulator.scheduler().jobs  # a long-running gateway does not keep history
+        with sqlite3.connect(state / "jobs.sqlite3") as db:
+            assert db.execute("SELECT count(*) FROM jobs").fetchone() == (0,)
+    async with Emulator(state_dir=state, **options) as emulator, emulator.factory() as factory:
+        client = factory.create_client(pb.SlurmIndirectStub)
+        assert await submit(client, "#!/bin/bash\ntrue\n", tmp_path) == first + 1
 
 
 async def test_emulator_refuses_non_loopback_hosts() -> None:

@@ -219,6 +219,8 @@ class Scheduler:
                     self._persist(job)
                 self.jobs[job.job_id] = job
                 self._next_id = max(self._next_id, job.job_id + 1)
+            # Ids are never reused, even those of jobs already purged (as slurmctld's state file).
+            self._next_id = max(self._next_id, self.store.next_id(self.model.name))
         self._loop_task = asyncio.create_task(self._loop(), name=f"scheduler-{self.model.name}")
 
     async def stop(self) -> None:
@@ -402,12 +404,18 @@ class Scheduler:
             job.touch()
 
     def _purge(self) -> None:
+        # slurmctld forgets a job MinJobAge after it ends (only slurmdbd remembers it); so do we,
+        # in memory and on disk, so that a long-running gateway does not grow with its history.
         horizon = self.clock() - self.min_job_age * self.time_scale
-        for job in self.jobs.values():
-            if job.terminal and not job.purged and job.end_time and job.end_time < horizon:
-                job.purged = True
-                job.touch()
-                self._persist(job)
+        expired = [
+            job for job in self.jobs.values() if job.terminal and job.end_time and job.end_time < horizon
+        ]
+        for job in expired:
+            job.purged = True
+            job.touch()
+            del self.jobs[job.job_id]
+            if self.store is not None:
+                self.store.forget(self.model.name, job.job_id, next_id=self._next_id)
 
     def _start(self, job: Job, alloc: dict[str, int]) -> None:
         partition = self.model.partition(job.partition)
