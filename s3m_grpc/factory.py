@@ -257,14 +257,15 @@ class _Binding:
         effective = self._timeout(route, timeout, deadline, stub)
         md = self.metadata(route, stub.metadata, metadata)
         transport = self.factory._transport_for_call()
-        log.debug(
-            "call %s resource=%s api=%s transport=%s timeout=%s",
-            name,
-            self.resource,
-            route.api_version,
-            transport.name,
-            "none" if effective is None else f"{effective:g}s",
-        )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "call %s resource=%s api=%s transport=%s timeout=%s",
+                name,
+                self.resource,
+                route.api_version,
+                transport.name,
+                "none" if effective is None else f"{effective:g}s",
+            )
         started = time.perf_counter()
         try:
             reply = await self.factory._retry.run(

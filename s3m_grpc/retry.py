@@ -69,7 +69,7 @@ class RetryPolicy:
     ) -> T:
         """Run ``call(remaining_timeout)`` until it succeeds, the policy gives up, or the deadline passes."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        rng = random.Random()  # noqa: S311 - spreading retries, not cryptography
+        rng: random.Random | None = None  # made on the first retry: seeding costs ~8 us per call
         attempt = 1
         while True:
             remaining = None if deadline is None else max(deadline - time.monotonic(), 0.001)
@@ -78,6 +78,7 @@ class RetryPolicy:
             except S3MError as exc:
                 if attempt >= self.attempts or not self.should_retry(exc, idempotent=idempotent):
                     raise
+                rng = rng or random.Random()  # noqa: S311 - spreading retries, not cryptography
                 wait = self.delay(attempt, exc, rng)
                 if deadline is not None and time.monotonic() + wait >= deadline:
                     raise  # another attempt could not finish in time: report the real failure

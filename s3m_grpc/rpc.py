@@ -7,6 +7,7 @@ default timeout applies.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from dataclasses import dataclass
@@ -87,12 +88,13 @@ class Route:
     method: str
     rpc: Rpc | None
 
-    @property
+    @functools.cached_property
     def api_version(self) -> str:
         """The package's API version: ``slurm.v0043`` -> ``v0.0.43``; other packages: last segment."""
         return api_version(self.package)
 
 
+@functools.lru_cache(maxsize=256)  # a handful of paths, parsed on every call
 def parse_path(path: str) -> Route:
     """Split ``/slurm.v0043.SlurmIndirect/GetJob`` into its parts."""
     match = _PATH.match(path)

@@ -65,7 +65,8 @@ def defuse(case: Any, work_dir: str) -> None:
     body = case.body
     if not isinstance(body, dict):
         return
-    for job in [body.get("job"), *list(body.get("jobs") or [])]:
+    jobs = body.get("jobs")
+    for job in [body.get("job"), *(jobs if isinstance(jobs, list) else [])]:
         if not isinstance(job, dict):
             continue
         if "current_working_directory" in job or "current_directory" in job:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from s3m_grpc.emulator import Emulator
 from tests.conftest import TOKEN
@@ -54,3 +55,19 @@ def test_the_harness_reports_a_server_error(tmp_path: Path) -> None:
     with Emulator(tokens=[TOKEN], faults=["Ping:error"]).running() as emulator:
         report = run(emulator.rest_url, TOKEN, "v0043", work_dir=str(tmp_path), max_examples=1)
     assert any("ping" in failure for failure in report.failures), report.failures
+
+
+@pytest.mark.parametrize("job_id", ["³", "١٢", "\uff11\uff12"])  # superscript, Arabic-Indic, full-width
+def test_unicode_digits_in_a_job_id_are_a_bad_request_not_a_crash(
+    rest_emulator: Emulator, job_id: str
+) -> None:
+    # Found by `make fuzz`: str.isdigit() accepts these, int() refused '³', and the emulator answered 500.
+    for method in ("GET", "DELETE"):
+        response = requests.request(
+            method,
+            f"{rest_emulator.rest_url}/slurm/v0.0.43/defiant/job/{job_id}",
+            headers={"Authorization": TOKEN},
+            timeout=10,
+        )
+        assert response.status_code == 400, (method, response.text)
+        assert response.json()["errors"][0]["error_number"] == 2017

@@ -274,7 +274,7 @@ def _fault_error(fault: Fault) -> ApiError:
 
 def _job_id(raw: Any) -> int:
     text = str(raw if raw is not None else "").strip()
-    if not text.isdigit() or not 0 < int(text) < 2**32:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**32:
         raise SlurmRejection(
             2017,
             "Invalid job id specified",

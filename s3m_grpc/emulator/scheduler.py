@@ -90,7 +90,7 @@ def _number(value: Any) -> int | None:
 def parse_signal(text: str) -> int:
     """``SIGTERM``, ``TERM`` or ``15`` -> 15; raises SlurmRejection for anything else."""
     name = text.strip().upper()
-    if name.isdigit() and 0 < int(name) < 65:
+    if name.isascii() and name.isdigit() and 0 < int(name) < 65:
         return int(name)
     if not name.startswith("SIG"):
         name = "SIG" + name
@@ -1034,7 +1034,7 @@ def _nodes_from_text(text: Any) -> int | None:
     if not isinstance(text, str) or not text:
         return None
     head = text.split("-", 1)[0]
-    return int(head) if head.isdigit() else None
+    return int(head) if head.isascii() and head.isdigit() else None
 
 
 def _user() -> str:

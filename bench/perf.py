@@ -1,0 +1,423 @@
+"""Issue 9's table: P1-P6, each row our figure against a baseline measured in the same run, with its goal.
+
+P1  list N jobs over gRPC and touch id/state/name: `Slurm.jobs()` vs raw grpc.aio + protoc stubs
+    (upb) fetching the same listing; and our decode of the same bytes vs upb's parse alone
+P2  the same over REST: `Slurm.jobs(transport="rest")` vs `orjson.loads` of the same body alone
+P3  ping and get-job throughput at 1 and 64 in flight, each client vs raw grpc.aio + protoc stubs
+P4  `s3m --version` vs `python -c pass`; `s3m ping` against a running emulator (wall time)
+P5  emulator capacity: submissions/s at 64 in flight; a `jobs` call with N jobs held
+P6  peak memory of a 100k-job listing held as views vs upb's parse of the same bytes
+
+The emulator runs in its own process, as users run it. Timings are medians of repeats after a
+warm-up. `--smoke` shrinks everything and judges nothing, so that `make test` keeps this running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+import orjson
+from google.protobuf.empty_pb2 import Empty
+from s3m_apis_betterproto.slurm.v0043 import OpenapiJobInfoResp
+
+from bench.emulator import emulator_process
+from bench.rawgrpc import metadata, protoc_stubs
+from s3m_grpc.client import Slurm
+from s3m_grpc.codec import fast_reply
+from s3m_grpc.factory import S3MClientFactory
+from s3m_grpc.views import JobView, Listing
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclasses.dataclass
+class Row:
+    """One line of the table: ours against the baseline, and the goal if the issue sets one."""
+
+    key: str
+    name: str
+    ours: float
+    baseline: float | None
+    unit: str
+    goal: str = ""
+    met: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        """ours / baseline (for throughput rows too: above 1 is better there)."""
+        return None if not self.baseline else self.ours / self.baseline
+
+
+async def median(call: Callable[[], Awaitable[Any]], repeats: int) -> float:
+    """Median seconds of `call` after one warm-up."""
+    await call()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        await call()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+async def rate(call: Callable[[], Awaitable[Any]], in_flight: int, seconds: float) -> float:
+    """Calls per second with `in_flight` concurrent callers over about `seconds` (after a warm-up)."""
+    for _ in range(20):
+        await call()
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            await call()
+            done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    return done / (time.perf_counter() - started)
+
+
+def touch_upb(reply: Any) -> int:
+    """Read every job's id, state and name from a upb reply."""
+    return sum(j.job_id + len(j.job_state[0]) + len(j.name) for j in reply.jobs)
+
+
+def touch_views(jobs: Any) -> int:
+    """Read every job's id, state and name through our views."""
+    return sum(j.job_id + len(j.state) + len(j.name) for j in jobs)
+
+
+def touch_json(reply: Any) -> int:
+    """Read every job's id, state and name from decoded JSON."""
+    return sum(j["job_id"] + len(j["job_state"][0]) + len(j["name"]) for j in reply["jobs"])
+
+
+@dataclasses.dataclass
+class Env:
+    """The running emulator and the clients' shared pieces."""
+
+    grpc_target: str
+    rest_url: str
+    header: Path
+    token: str
+    pb2: Any
+    stub: Any  # raw grpc.aio SlurmIndirectStub
+    channel: grpc.aio.Channel
+    md: tuple[tuple[str, str], ...]
+    job_id: int = 0
+
+
+async def fill(env: Env, count: int) -> float:
+    """Submit `count` held jobs at 64 in flight with the raw client; submissions per second."""
+    pb2 = env.pb2
+    request = pb2.JobSubmitReq(
+        script="#!/bin/bash\ntrue\n",
+        job=pb2.JobSubmitReq.JobDescription(
+            name="queued", hold=True, current_working_directory=tempfile.gettempdir(), environment=["A=1"]
+        ),
+    )
+    queue = iter(range(count))
+    ids: list[int] = []
+
+    async def worker() -> None:
+        for _ in queue:
+            ids.append((await env.stub.PostJobSubmit(request, metadata=env.md)).job_id)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(64)))
+    seconds = time.perf_counter() - started
+    env.job_id = ids[0]
+    return count / seconds
+
+
+async def p1_p2_p5(env: Env, jobs: int, repeats: int, smoke: bool) -> list[Row]:
+    """Listings (P1, P2) and emulator capacity (P5)."""
+    submit_rate = await fill(env, jobs)
+    empty = Empty()
+    raw_reply = await env.stub.GetJobs(empty, metadata=env.md)
+    assert len(raw_reply.jobs) >= jobs, "the emulator lost jobs"
+    raw_bytes = raw_reply.SerializeToString()
+
+    async def raw_list() -> int:
+        return touch_upb(await env.stub.GetJobs(empty, metadata=env.md))
+
+    raw_e2e = await median(raw_list, repeats)
+    rows: list[Row] = []
+    async with Slurm(env.grpc_target, token_file=env.header) as slurm:
+        ours_e2e = await median(lambda: _touch(slurm), repeats)
+        assert await _touch(slurm) == touch_upb(raw_reply)
+    fast = fast_reply(OpenapiJobInfoResp)
+
+    async def ours_decode() -> int:
+        return touch_views(Listing(fast.parse(raw_bytes).items("jobs"), JobView))
+
+    async def upb_decode() -> int:
+        return touch_upb(env.pb2.OpenapiJobInfoResp.FromString(raw_bytes))
+
+    n = f"{jobs:,}"
+    rows.append(
+        Row(
+            "P1",
+            f"Slurm.jobs() over gRPC, {n} jobs, touch id/state/name vs raw grpc.aio+upb",
+            ours_e2e,
+            raw_e2e,
+            "ms",
+            "<= 2.0x",
+        )
+    )
+    rows.append(
+        Row(
+            "P1d",
+            f"  decode only: our views over the same {len(raw_bytes) / 1e6:.1f} MB vs upb parse",
+            await median(ours_decode, repeats),
+            await median(upb_decode, repeats),
+            "ms",
+            "<= 2.0x",
+        )
+    )
+    async with httpx.AsyncClient(headers={"Authorization": env.token}, timeout=120) as http:
+        body = (await http.get(f"{env.rest_url}/slurm/v0.0.43/defiant/jobs")).content
+
+    async def loads() -> int:
+        return touch_json(orjson.loads(body))
+
+    async with Slurm(
+        env.grpc_target, token_file=env.header, transport="rest", rest_url=env.rest_url
+    ) as slurm:
+        ours_rest = await median(lambda: _touch(slurm), repeats)
+    rows.append(
+        Row(
+            "P2",
+            f"Slurm.jobs() over REST, {n} jobs ({len(body) / 1e6:.0f} MB JSON) vs orjson.loads alone",
+            ours_rest,
+            await median(loads, repeats),
+            "ms",
+            "<= 1.5x",
+        )
+    )
+    rows.append(
+        Row(
+            "P5a",
+            "emulator: submissions/s at 64 in flight (raw grpc.aio client)",
+            submit_rate,
+            None,
+            "/s",
+            ">= 1000/s",
+            submit_rate >= 1000,
+        )
+    )
+    rows.append(
+        Row(
+            "P5b",
+            f"emulator: GetJobs with {n} jobs held (raw grpc.aio client)",
+            raw_e2e,
+            None,
+            "ms",
+            "<= 50 ms",
+            raw_e2e <= 0.050,
+        )
+    )
+    return rows
+
+
+async def _touch(slurm: Slurm) -> int:
+    return touch_views(await slurm.jobs())
+
+
+async def p3(env: Env, seconds: float) -> list[Row]:
+    """Throughput of ping and get-job, 1 and 64 in flight, every client against raw grpc.aio."""
+    from s3m_apis_betterproto.google.protobuf import Empty as BpEmpty
+    from s3m_apis_betterproto.slurm.v0043 import JobIdReq, SlurmIndirectStub
+
+    empty = Empty()
+    raw_calls = {
+        "ping": lambda: env.stub.Ping(empty, metadata=env.md),
+        "get job": lambda: env.stub.GetJob(env.pb2.JobIdReq(job_id=str(env.job_id)), metadata=env.md),
+    }
+    rows = []
+    for rpc in ("ping", "get job"):
+        for in_flight in (1, 64):
+            baseline = await rate(raw_calls[rpc], in_flight, seconds)
+            async with Slurm(env.grpc_target, token_file=env.header, rest_url=env.rest_url) as slurm:
+                call = slurm.ping if rpc == "ping" else lambda s=slurm: s.job(env.job_id)
+                ours = await rate(call, in_flight, seconds)
+            rows.append(
+                Row(
+                    "P3",
+                    f"{rpc} at {in_flight:>2} in flight: Slurm (default transport) vs raw grpc.aio",
+                    ours,
+                    baseline,
+                    "/s",
+                    ">= 1.0x",
+                )
+            )
+            for transport in ("grpclib", "grpcio", "rest"):
+                async with S3MClientFactory(
+                    env.grpc_target, token_file=env.header, transport=transport, rest_url=env.rest_url
+                ) as factory:
+                    stub = factory.create_client(SlurmIndirectStub)
+                    call = (
+                        (lambda st=stub: st.ping(BpEmpty()))
+                        if rpc == "ping"
+                        else (lambda st=stub: st.get_job(JobIdReq(job_id=str(env.job_id))))
+                    )
+                    value = await rate(call, in_flight, seconds)
+                rows.append(Row("P3r", f"  generated stub via factory, {transport}", value, baseline, "/s"))
+    return rows
+
+
+def p4(env: Env, repeats: int) -> list[Row]:
+    """Start-up: s3m --version against bare python; s3m ping wall time."""
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
+
+    def wall(argv: list[str], extra: dict[str, str] | None = None) -> float:
+        samples = []
+        for _ in range(repeats + 1):
+            started = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True, env={**base_env, **(extra or {})})
+            samples.append(time.perf_counter() - started)
+        return statistics.median(samples[1:])
+
+    bare = wall([sys.executable, "-c", "pass"])
+    s3m = str(Path(sys.executable).with_name("s3m"))
+    version = wall([s3m, "--version"])
+    ping_env = {"S3M_TOKEN_FILE": str(env.header)}
+    ping = wall([s3m, "ping", "--url", env.grpc_target], ping_env)
+    return [
+        Row(
+            "P4",
+            "s3m --version vs python -c pass (goal: at most 100 ms more)",
+            version,
+            bare,
+            "ms",
+            "<= +100 ms",
+            version - bare <= 0.100,
+        ),
+        Row("P4", "s3m ping against a running emulator, wall", ping, None, "ms", "<= 300 ms", ping <= 0.300),
+    ]
+
+
+P6_SCRIPT = """
+import resource, sys
+from pathlib import Path
+raw = Path(sys.argv[2]).read_bytes()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if sys.argv[1] == "upb":
+    from s3m_apis_pb.slurm.v0043 import slurm_pb2
+    reply = slurm_pb2.OpenapiJobInfoResp.FromString(raw)
+    total = sum(j.job_id + len(j.job_state[0]) + len(j.name) for j in reply.jobs)
+else:
+    from s3m_apis_betterproto.slurm.v0043 import OpenapiJobInfoResp
+    from s3m_grpc.codec import fast_reply
+    from s3m_grpc.views import JobView, Listing
+    jobs = Listing(fast_reply(OpenapiJobInfoResp).parse(raw).items("jobs"), JobView)
+    total = sum(j.job_id + len(j.state) + len(j.name) for j in jobs)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(after - before, total)
+"""
+
+
+def p6(count: int) -> list[Row]:
+    """Peak memory (KiB of RSS above the loaded bytes) of a `count`-job listing: views vs upb."""
+    from s3m_apis_pb.slurm.v0043 import slurm_pb2
+
+    from bench.decode import listing
+
+    data = listing(count)
+    upb = slurm_pb2.OpenapiJobInfoResp()
+    upb.ParseFromString(bytes(OpenapiJobInfoResp.from_dict(data)))
+    with tempfile.NamedTemporaryFile(suffix=".pb") as fh:
+        fh.write(upb.SerializeToString())
+        fh.flush()
+        size = fh.tell()
+        peaks = {}
+        for which in ("upb", "ours"):
+            out = subprocess.run(
+                [sys.executable, "-c", P6_SCRIPT, which, fh.name], check=True, capture_output=True, text=True
+            ).stdout.split()
+            peaks[which] = int(out[0]) / 1024
+    name = f"peak memory, {count:,}-job listing ({size / 1e6:.0f} MB): Listing of views vs upb parse"
+    return [Row("P6", name, peaks["ours"], peaks["upb"], "MiB", "<= 1.5x")]
+
+
+def judge(row: Row) -> Row:
+    """Fill in `met` for ratio goals (absolute goals are judged where they are measured)."""
+    if row.met is None and row.goal and row.ratio is not None:
+        bound = float(row.goal.split()[-1].rstrip("x"))
+        row.met = row.ratio <= bound if row.goal.startswith("<=") else row.ratio >= bound
+    return row
+
+
+async def measure(*, jobs: int, repeats: int, seconds: float, smoke: bool) -> list[Row]:
+    """Run P1-P5 against one emulator process, then P6 in subprocesses."""
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp, protoc_stubs() as (pb2, pb2_grpc):
+        header = Path(tmp) / "h.env"
+        with emulator_process(header) as (grpc_target, rest_url):
+            token = header.read_text().split(":", 1)[1].strip()
+            channel = grpc.aio.insecure_channel(
+                grpc_target, options=[("grpc.max_receive_message_length", 256 * 1024 * 1024)]
+            )
+            env = Env(
+                grpc_target,
+                rest_url,
+                header,
+                token,
+                pb2,
+                pb2_grpc.SlurmIndirectStub(channel),
+                channel,
+                metadata(token),
+            )
+            try:
+                rows += await p1_p2_p5(env, jobs, repeats, smoke)
+                rows += await p3(env, seconds)
+                rows += p4(env, repeats)
+            finally:
+                await channel.close()
+    rows += p6(2_000 if smoke else 100_000)
+    return [judge(row) for row in rows]
+
+
+def show(rows: list[Row], smoke: bool) -> None:
+    """Print the table."""
+    print(f"{'':5} {'measurement':<78} {'ours':>10} {'baseline':>10} {'ratio':>7} {'goal':>11}  met")
+    for row in rows:
+        base = _fmt(row, row.baseline) if row.baseline else ""
+        ratio = f"{row.ratio:.2f}x" if row.ratio is not None else ""
+        met = "" if smoke or row.met is None else ("yes" if row.met else "NO")
+        ours = _fmt(row, row.ours)
+        print(f"{row.key:5} {row.name:<78} {ours:>10} {base:>10} {ratio:>7} {row.goal:>11}  {met}")
+
+
+def _fmt(row: Row, value: float) -> str:
+    if row.unit == "ms":
+        return f"{value * 1e3:,.1f} ms"
+    if row.unit == "MiB":
+        return f"{value:,.1f} MiB"
+    return f"{value:,.0f}{row.unit}"
+
+
+def run(*, smoke: bool, jobs: int = 10_000, repeats: int = 5) -> list[dict[str, Any]]:
+    """Measure, print, and return the rows for the JSON result."""
+    rows = asyncio.run(
+        measure(
+            jobs=200 if smoke else jobs,
+            repeats=1 if smoke else repeats,
+            seconds=0.2 if smoke else 2.0,
+            smoke=smoke,
+        )
+    )
+    show(rows, smoke)
+    return [dict(dataclasses.asdict(row), ratio=row.ratio) for row in rows]
