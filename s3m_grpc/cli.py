@@ -14,7 +14,6 @@ as an argument: arguments are visible to every user of the machine.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import time
@@ -131,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run(args)
     try:
+        import asyncio  # here, not at the top: `s3m --version` and `--help` do not need it
+
         return asyncio.run(_run(args))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -444,6 +445,8 @@ async def _wait_with_status(job: Any, timeout: float | None, *, show: bool) -> A
 
     console = Console(stderr=True)
     started = time.monotonic()
+    import asyncio
+
     waiter = asyncio.ensure_future(job.wait(timeout=timeout, backoff=backoff))
     with console.status("") as status:
         while not waiter.done():

@@ -35,14 +35,24 @@ def no_val(value: Any) -> Number | None:
     return None
 
 
+# (descriptor, field name) -> whether the field tracks presence; filled on first use. A listing reads
+# the same few fields of thousands of messages, and asking the descriptor each time (or catching
+# HasField's ValueError for fields without presence) costs more than the read itself.
+_PRESENCE: dict[tuple[Any, str], bool] = {}
+
+
 def field_of(raw: Message | Mapping[str, Any], name: str) -> Any:
     """A field of an upb message or JSON object; None when a field with presence is unset."""
-    if isinstance(raw, Mapping):
+    if not isinstance(raw, Message):
         return raw.get(name)
-    try:
-        return getattr(raw, name) if raw.HasField(name) else None
-    except ValueError:  # repeated or implicit-presence fields have no HasField
-        return getattr(raw, name)
+    key = (raw.DESCRIPTOR, name)
+    presence = _PRESENCE.get(key)
+    if presence is None:
+        field = raw.DESCRIPTOR.fields_by_name.get(name)
+        presence = _PRESENCE[key] = bool(field is not None and field.has_presence)
+    if presence and not raw.HasField(name):
+        return None
+    return getattr(raw, name)
 
 
 def plain(value: Any) -> Any:

@@ -168,3 +168,16 @@ def test_help_reads_well() -> None:
         [sys.executable, "-m", "s3m_grpc.cli", "--version"], capture_output=True, text=True, timeout=60
     )
     assert version.stdout.startswith("s3m-grpc ")
+
+
+def test_version_and_help_stay_cheap() -> None:
+    # P4 of `make bench`: `s3m --version` must not pay for the emulator, the wire libraries or asyncio.
+    code = (
+        "import sys\n"
+        "from s3m_grpc.cli import build_parser\n"
+        "build_parser().format_help()\n"
+        "heavy = {'asyncio', 'aiohttp', 'grpclib', 'grpc', 'httpx', 'google.protobuf', 's3m_grpc.emulator.app'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

@@ -221,3 +221,13 @@ def test_emulator_rest_variable_sets_the_rest_base(monkeypatch: pytest.MonkeyPat
     factory = S3MClientFactory("s3m.olcf.ornl.gov", TOKEN)
     assert factory._config.target.authority == "127.0.0.1:1111"
     assert factory._config.rest_base_url == "http://127.0.0.1:2222"
+
+
+async def test_request_bytes_that_are_not_protobuf_get_invalid_argument(server: Emulator) -> None:
+    import grpc
+
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        call = channel.unary_unary("/slurm.v0043.SlurmIndirect/GetJob")  # bytes in, bytes out
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await call(b"\x0a\xff\xff", metadata=(("authorization", TOKEN), ("s3m-resource", "defiant")))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -5,9 +5,45 @@
 ``s3m_emulator`` fixture.
 """
 
-from s3m_grpc.emulator.app import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, Emulator
-from s3m_grpc.emulator.faults import Fault, FaultPlan, parse_fault
-from s3m_grpc.emulator.model import ClusterModel, EmulatorConfig, NodeModel, PartitionModel, ReservationModel
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from s3m_grpc.emulator.app import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, Emulator
+    from s3m_grpc.emulator.faults import Fault, FaultPlan, parse_fault
+    from s3m_grpc.emulator.model import (
+        ClusterModel,
+        EmulatorConfig,
+        NodeModel,
+        PartitionModel,
+        ReservationModel,
+    )
+
+# Imported on first use: `s3m --version` and `s3m ping` load s3m_grpc.emulator.cli for the
+# emulator's options, and must not pay for aiohttp, grpclib's server and the scheduler.
+_LAZY = {
+    "EMULATOR_HOST_ENV": "s3m_grpc.emulator.app",
+    "EMULATOR_REST_ENV": "s3m_grpc.emulator.app",
+    "Emulator": "s3m_grpc.emulator.app",
+    "Fault": "s3m_grpc.emulator.faults",
+    "FaultPlan": "s3m_grpc.emulator.faults",
+    "parse_fault": "s3m_grpc.emulator.faults",
+    "ClusterModel": "s3m_grpc.emulator.model",
+    "EmulatorConfig": "s3m_grpc.emulator.model",
+    "NodeModel": "s3m_grpc.emulator.model",
+    "PartitionModel": "s3m_grpc.emulator.model",
+    "ReservationModel": "s3m_grpc.emulator.model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 's3m_grpc.emulator' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "EMULATOR_HOST_ENV",

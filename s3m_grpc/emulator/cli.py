@@ -12,7 +12,6 @@ emulator never prints a token).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import signal
@@ -111,6 +110,8 @@ async def serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         allow_remote=args.allow_remote,
     )
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -137,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
     if args.verbose:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
+        import asyncio  # lazily: `s3m --help` builds this module's parser
+
         return asyncio.run(serve(args))
     except ConfigurationError as exc:
         print(f"s3m emulator: {exc}", file=sys.stderr)
