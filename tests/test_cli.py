@@ -176,7 +176,8 @@ def test_version_and_help_stay_cheap() -> None:
         "import sys\n"
         "from s3m_grpc.cli import build_parser\n"
         "build_parser().format_help()\n"
-        "heavy = {'asyncio', 'aiohttp', 'grpclib', 'grpc', 'httpx', 'google.protobuf', 's3m_grpc.emulator.app'}\n"
+        "heavy = {'asyncio', 'aiohttp', 'grpclib', 'grpc', 'httpx', 'google.protobuf',"
+        " 's3m_grpc.emulator.app'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

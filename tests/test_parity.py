@@ -121,6 +121,11 @@ async def scenario(emulator: Emulator, transport: str, version: str, cwd: Path) 
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_all_transports_give_the_same_answers(emulator: Emulator, version: str, tmp_path: Path) -> None:
     results = {t: await scenario(emulator, t, version, tmp_path) for t in TRANSPORTS}
+    assert_parity(results, version)
+
+
+def assert_parity(results: dict[str, dict[str, Any]], version: str) -> None:
+    """The scenario's fixed outcomes, and every transport's answers equal to grpclib's."""
     reference = results["grpclib"]
     assert reference["missing"] == ("NotFound", [2017])
     assert reference["rejected"] == ("JobRejected", [2000])

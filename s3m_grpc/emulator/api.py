@@ -18,8 +18,9 @@ from typing import Any
 
 import orjson
 
+from s3m_grpc.emulator.backend import Backend, resolved
 from s3m_grpc.emulator.faults import Fault, FaultPlan
-from s3m_grpc.emulator.scheduler import SLURM_RELEASE, Job, Scheduler, SlurmRejection, no_val
+from s3m_grpc.emulator.scheduler import SLURM_RELEASE, Job, SlurmRejection, no_val
 from s3m_grpc.errors import SlurmError, for_grpc_code
 from s3m_grpc.rpc import PACKAGES, Rpc
 from s3m_grpc.slurmjson import normalize
@@ -115,7 +116,7 @@ class Reply:
     call: Call
     body: JsonObject
     jobs: list[Job] | None = None  # listings render their jobs from the cache
-    scheduler: Scheduler | None = None
+    scheduler: Backend | None = None
     after: Fault | None = None  # truncated, malformed or accept_then_drop
 
     def json(self) -> bytes:
@@ -133,7 +134,7 @@ class Resource:
 
     name: str
     versions: tuple[str, ...]
-    scheduler: Scheduler
+    scheduler: Backend
 
 
 class Gateway:
@@ -206,32 +207,32 @@ class Gateway:
             reply.after = fault  # malformed, truncated or accept_then_drop: the work is done
         return reply
 
-    async def _dispatch(self, call: Call, scheduler: Scheduler) -> Reply:
+    async def _dispatch(self, call: Call, scheduler: Backend) -> Reply:
         name, p = call.rpc.name, call.params
         reply = Reply(self.renderer, call, {}, scheduler=scheduler)
         now = no_val(int(scheduler.clock()))
         if name == "Ping":
             reply.body = {"pings": [await scheduler.ping()]}
         elif name == "GetPartitions":
-            reply.body = {"partitions": scheduler.partition_list(), "last_update": now}
+            reply.body = {"partitions": await resolved(scheduler.partition_list()), "last_update": now}
         elif name == "GetNodes":
-            reply.body = {"nodes": scheduler.node_list(), "last_update": now}
+            reply.body = {"nodes": await resolved(scheduler.node_list()), "last_update": now}
         elif name == "GetReservations":
             reply.body = {
-                "reservations": scheduler.reservation_list(),
+                "reservations": await resolved(scheduler.reservation_list()),
                 "last_update": no_val(scheduler.started_at),
             }
         elif name == "GetDiag":
-            reply.body = {"statistics": scheduler.diag()}
+            reply.body = {"statistics": await resolved(scheduler.diag())}
         elif name == "GetJobs":
-            reply.jobs = scheduler.visible_jobs()
+            reply.jobs = await resolved(scheduler.visible_jobs())
             reply.body = {"last_backfill": no_val(), "last_update": now}
         elif name == "GetJob":
-            reply.jobs = [scheduler.job(_job_id(p.get("job_id")))]
+            reply.jobs = [await resolved(scheduler.job(_job_id(p.get("job_id"))))]
             reply.body = {"last_backfill": no_val(), "last_update": now}
         elif name == "DeleteJob":
             job_id = _job_id(p.get("job_id"))
-            scheduler.cancel(job_id, str(p.get("signal") or ""), str(p.get("flags") or ""))
+            await resolved(scheduler.cancel(job_id, str(p.get("signal") or ""), str(p.get("flags") or "")))
             reply.body = {
                 "status": [
                     {
@@ -244,7 +245,7 @@ class Gateway:
             }
         elif name == "PostJobSubmit":
             job, script = _submission(p)
-            job_id = scheduler.submit(job, script)
+            job_id = await resolved(scheduler.submit(job, script))
             reply.body = {"job_id": job_id, "step_id": "batch", "job_submit_user_msg": ""}
         return reply
 
@@ -309,9 +310,9 @@ class Renderer:
         # (resource, version, format) -> job id -> (revision, rendering)
         self._job_cache: dict[tuple[str, str, str], dict[int, tuple[int, bytes]]] = {}
 
-    def meta(self, version: str, cluster: str) -> JsonObject:
-        """slurmrestd's ``meta`` block."""
-        major, minor, micro = SLURM_RELEASE
+    def meta(self, version: str, cluster: str, release: tuple[str, str, str] = SLURM_RELEASE) -> JsonObject:
+        """slurmrestd's ``meta`` block (`release`: the Slurm version behind the gateway)."""
+        major, minor, micro = release
         return {
             "plugin": {
                 "type": "openapi/slurmctld",
@@ -323,7 +324,7 @@ class Renderer:
             "command": [],
             "slurm": {
                 "version": {"major": major, "micro": micro, "minor": minor},
-                "release": ".".join(SLURM_RELEASE),
+                "release": ".".join(release),
                 "cluster": cluster,
             },
         }
@@ -353,7 +354,8 @@ class Renderer:
         """The whole response of a reply."""
         call, scheduler = reply.call, reply.scheduler
         cluster = scheduler.model.name if scheduler is not None else ""
-        body = {**reply.body, "meta": self.meta(call.version, cluster), "errors": [], "warnings": []}
+        release = getattr(scheduler, "release", SLURM_RELEASE)
+        body = {**reply.body, "meta": self.meta(call.version, cluster, release), "errors": [], "warnings": []}
         rest = self.encode(call.version, call.rpc.response, body, fmt)
         if reply.jobs is None:
             return rest
@@ -366,7 +368,7 @@ class Renderer:
         return b'{"jobs":[' + b",".join(parts) + b"]" + (b"," + rest[1:] if rest != b"{}" else b"}")
 
     def _jobs(
-        self, scheduler: Scheduler, jobs: list[Job], version: str, fmt: str, *, listing: bool
+        self, scheduler: Backend, jobs: list[Job], version: str, fmt: str, *, listing: bool
     ) -> list[bytes]:
         key = (scheduler.model.name, version, fmt)
         cache = self._job_cache.setdefault(key, {})

@@ -27,7 +27,7 @@ from s3m_grpc.config import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, is_loopback
 from s3m_grpc.emulator.api import Gateway, Resource
 from s3m_grpc.emulator.faults import Fault, FaultPlan, fault_from_mapping
 from s3m_grpc.emulator.model import EmulatorConfig, load_config
-from s3m_grpc.emulator.scheduler import Scheduler
+from s3m_grpc.emulator.scheduler import Scheduler, SlurmRejection
 from s3m_grpc.emulator.store import JobStore
 from s3m_grpc.errors import ConfigurationError
 
@@ -56,8 +56,19 @@ class Emulator:
         seed: int | None = None,
         ssl: SSLContext | None = None,
         allow_remote: bool = False,
+        backend: str = "builtin",
+        slurm_conf: str | os.PathLike[str] | None = None,
     ) -> None:
-        """Configure; nothing listens until ``start()``. Without `tokens`, one random token is made."""
+        """Configure; nothing listens until ``start()``. Without `tokens`, one random token is made.
+
+        `backend` is ``builtin`` (the model scheduler, the default) or ``slurm``: every configured
+        resource is then served by the real Slurm cluster whose commands are on PATH (`slurm_conf`
+        sets ``SLURM_CONF`` for them); see ``s3m_grpc.emulator.slurm_backend``.
+        """
+        if backend not in ("builtin", "slurm"):
+            raise ConfigurationError(f"unknown backend {backend!r}: builtin or slurm")
+        self.backend = backend
+        self._slurm_conf = os.fspath(slurm_conf) if slurm_conf is not None else None
         if not is_loopback(host) and not allow_remote:
             raise ConfigurationError(
                 f"refusing to serve on {host}, which is not a loopback address: the emulator "
@@ -163,8 +174,19 @@ class Emulator:
 
         if self._state_dir is not None:
             self._store = JobStore(self._state_dir)
-        resources = {}
-        for name, model in self.config.resources.items():
+        resources: dict[str, Resource] = {}
+        if self.backend == "slurm":
+            from s3m_grpc.emulator.slurm_backend import SlurmBackend, SlurmCommandError
+
+            try:
+                cluster = SlurmBackend(slurm_conf=self._slurm_conf)
+                await cluster.start()
+            except (SlurmCommandError, SlurmRejection) as exc:
+                raise ConfigurationError(f"the Slurm backend cannot start: {exc}") from None
+            self.schedulers = dict.fromkeys(self.config.resources, cluster)  # type: ignore[arg-type]
+            for name, model in self.config.resources.items():
+                resources[name] = Resource(name, model.versions, cluster)
+        for name, model in self.config.resources.items() if self.backend == "builtin" else ():
             work = self.work_dir / name
             work.mkdir(parents=True, exist_ok=True)
             scheduler = Scheduler(
@@ -201,7 +223,7 @@ class Emulator:
         if self._rest_runner is not None:
             await self._rest_runner.cleanup()
             self._rest_runner = None
-        for scheduler in self.schedulers.values():
+        for scheduler in {id(s): s for s in self.schedulers.values()}.values():
             await scheduler.stop()
         if self._store is not None:
             self._store.close()

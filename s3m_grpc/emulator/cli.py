@@ -31,6 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grpc-port", type=int, default=0, help="gRPC port (default 0: a free port)")
     parser.add_argument("--rest-port", type=int, default=0, help="REST port (default 0: a free port)")
     parser.add_argument(
+        "--backend",
+        choices=["builtin", "slurm"],
+        default="builtin",
+        help="who runs the jobs: the built-in model (default) or the Slurm cluster on PATH",
+    )
+    parser.add_argument(
+        "--slurm-conf", help="with --backend slurm: SLURM_CONF for the Slurm commands (default: theirs)"
+    )
+    parser.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow a non-loopback --host (the emulator runs submitted scripts)",
@@ -109,6 +118,8 @@ async def serve(args: argparse.Namespace) -> int:
         faults=args.fault,
         seed=args.seed,
         allow_remote=args.allow_remote,
+        backend=args.backend,
+        slurm_conf=args.slurm_conf,
     )
     import asyncio
 

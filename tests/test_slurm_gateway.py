@@ -1,0 +1,148 @@
+"""Gateway mode: the emulator in front of a real Slurm cluster (Debian's slurm-wlm), same tests.
+
+The cluster comes from ``S3M_SLURM_CONF`` (an existing cluster whose commands are on PATH) or is
+started here with ``scripts/local-slurm.sh`` in a temporary directory and stopped afterwards. Where
+Slurm is not installed or this is not root, every test here is skipped and says why; `.ci/run`
+installs slurm-wlm and munge so that CI runs them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from s3m_grpc import JobSpec, Slurm, errors
+from s3m_grpc.emulator import Emulator
+from s3m_grpc.factory import S3MClientFactory
+from tests.conftest import ROOT, TOKEN, VERSIONS
+from tests.test_documented_examples import DOCS, NEW_EMPTY, OLD_EMPTY, python_blocks, run_block
+from tests.test_parity import TRANSPORTS, assert_parity, scenario
+
+SCRIPT = ROOT / "scripts" / "local-slurm.sh"
+COMMANDS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scontrol", "scancel", "sdiag")
+
+
+def _why_not() -> str | None:
+    if os.environ.get("S3M_SLURM_CONF"):
+        return None
+    missing = [c for c in COMMANDS if shutil.which(c) is None]
+    if missing:
+        return f"Slurm is not installed here ({', '.join(missing)} missing; apt-get install slurm-wlm munge)"
+    if os.geteuid() != 0:
+        return "starting a local Slurm cluster needs root"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_why_not() is not None, reason=_why_not() or "")
+
+
+@pytest.fixture(scope="module")
+def slurm_conf(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SLURM_CONF of the cluster under test: S3M_SLURM_CONF's, or a one-node cluster started here."""
+    existing = os.environ.get("S3M_SLURM_CONF")
+    if existing:
+        yield existing
+        return
+    directory = tmp_path_factory.mktemp("slurm")
+    env = {**os.environ, "S3M_SLURMCTLD_PORT": "16817", "S3M_SLURMD_PORT": "16818"}
+    subprocess.run(["bash", str(SCRIPT), "start", str(directory)], check=True, env=env, timeout=120)
+    try:
+        yield str(directory / "slurm.conf")
+    finally:
+        subprocess.run(["bash", str(SCRIPT), "stop", str(directory)], check=True, timeout=60)
+
+
+@pytest.fixture
+async def gateway(slurm_conf: str) -> AsyncIterator[Emulator]:
+    async with Emulator(tokens=[TOKEN], backend="slurm", slurm_conf=slurm_conf) as emulator:
+        yield emulator
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("S3M_SLURM_CONF")), reason="needs the fresh local cluster (job 12345)"
+)
+async def test_olcf_compute_examples_run_as_written_on_real_slurm(gateway: Emulator) -> None:
+    # First in this module: the docs' job must be the cluster's first (FirstJobId=12345). Their
+    # partition batch-cpu is DOWN in scripts/local-slurm.sh, so the job waits and can be cancelled.
+    blocks = python_blocks(DOCS / "compute.rst", version="v0.0.43")
+    async with S3MClientFactory(gateway.grpc_target, TOKEN) as factory:
+        namespace: dict[str, Any] = {"factory": factory}
+        exec("from s3m_apis_betterproto.slurm.v0043 import SlurmIndirectStub", namespace)  # noqa: S102
+        for block in blocks:
+            await run_block(block.replace(OLD_EMPTY, NEW_EMPTY), namespace)
+    assert namespace["pong"].pings[0].responding
+    assert namespace["partitions"].partitions[0].name == "batch-cpu"
+    assert namespace["result"].job_id == 12345
+    assert namespace["job"].jobs[0].name == "my-job"
+    assert namespace["job"].jobs[0].state_reason == "PartitionDown"
+    assert [j.job_id for j in namespace["jobs"].jobs] == [12345]
+    assert namespace["nodes"].nodes
+    assert [r.name for r in namespace["reservations"].reservations] == ["maintenance"]
+    assert namespace["diag"].statistics.jobs_submitted == 1
+    async with Slurm(gateway.grpc_target, TOKEN) as slurm:
+        assert (await slurm.job(12345)).state == "CANCELLED"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_parity_suite_on_real_slurm(gateway: Emulator, version: str, tmp_path: Path) -> None:
+    # The same scenario and checks as tests/test_parity.py: every RPC over every transport, real
+    # sbatch/scancel/squeue behind them, Slurm's own errors for a missing job, a second cancel and
+    # an unknown partition.
+    results = {t: await scenario(gateway, t, version, tmp_path) for t in TRANSPORTS}
+    assert_parity(results, version)
+    assert results["grpclib"]["ping"]["pings"][0]["responding"] is True
+    assert results["grpclib"]["ping"]["meta"]["slurm"]["release"] == slurm_release(gateway)
+
+
+def slurm_release(gateway: Emulator) -> str:
+    """`sinfo --version` of the cluster behind the gateway, e.g. 22.05.8."""
+    env = {**os.environ, "SLURM_CONF": gateway._slurm_conf or ""}
+    done = subprocess.run(["sinfo", "--version"], capture_output=True, text=True, check=True, env=env)
+    return done.stdout.split()[1]
+
+
+async def test_hello_world_runs_under_slurmd_and_writes_its_output(gateway: Emulator, tmp_path: Path) -> None:
+    script = "#!/bin/bash\n#SBATCH --job-name=hello\necho hello from $SLURM_JOB_ID on $(hostname)\n"
+    async with Slurm(gateway.grpc_target, TOKEN) as slurm:
+        job = await slurm.submit(JobSpec.from_text(script, working_directory=str(tmp_path)))
+        final = await job.wait(timeout=60)
+    assert final.state == "COMPLETED"
+    assert final.exit_code == 0
+    output = (tmp_path / f"slurm-{job.job_id}.out").read_text()
+    assert output.startswith(f"hello from {job.job_id} on ")
+
+
+async def test_cancel_and_signal_behave_as_slurm_does(gateway: Emulator, tmp_path: Path) -> None:
+    async with Slurm(gateway.grpc_target, TOKEN) as slurm:
+        job = await slurm.submit(JobSpec(script="#!/bin/bash\nsleep 300\n", working_directory=str(tmp_path)))
+        for _ in range(100):
+            if (await slurm.job(job.job_id)).state == "RUNNING":
+                break
+        await slurm.cancel(job.job_id)
+        final = await job.wait(timeout=60)
+        assert final.state == "CANCELLED"
+        with pytest.raises(errors.FailedPrecondition) as caught:
+            await slurm.cancel(job.job_id)
+        assert [e.error_number for e in caught.value.errors] == [2021]
+
+
+async def test_time_limits_as_slurm_enforces_them(gateway: Emulator, tmp_path: Path) -> None:
+    async with Slurm(gateway.grpc_target, TOKEN) as slurm:
+        # Above the partition's MaxTime (10 min; EnforcePartLimits=ALL): refused, error 2051.
+        with pytest.raises(errors.JobRejected) as caught:
+            await slurm.submit(
+                JobSpec(script="#!/bin/bash\ntrue\n", working_directory=str(tmp_path), time_limit=20)
+            )
+        assert [e.error_number for e in caught.value.errors] == [2051]
+        # A job that outlives its one-minute limit is ended by slurmctld as TIMEOUT.
+        job = await slurm.submit(
+            JobSpec(script="#!/bin/bash\nsleep 600\n", working_directory=str(tmp_path), time_limit=1)
+        )
+        final = await job.wait(timeout=150)
+    assert final.state == "TIMEOUT"
