@@ -16,6 +16,9 @@ def test_bench_script_runs_in_smoke_mode() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    rows = ("upb: parse", "betterproto2: parse", "orjson: loads", "submissions/s", "jobs listing over REST")
-    for row in rows:
+    for row in ("upb: parse", "betterproto2: parse", "orjson: loads"):
         assert row in done.stdout
+    keys = [line.split()[0] for line in done.stdout.splitlines() if line[:1] == "P"]
+    for key in ("P1", "P1a", "P1b", "P1r", "P2", "P3", "P3r", "P4", "P5a", "P5b", "P6"):
+        assert key in keys, f"row {key} missing from the table"
+    assert keys.count("P3") == 4  # ping and get job, at 1 and 64 in flight
