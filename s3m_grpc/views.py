@@ -116,15 +116,19 @@ class JobView(View):
     __slots__ = ()
     _repr_fields = ("job_id", "name", "state", "partition")
 
+    # job_id, name and state are read for every job of every listing: they skip field_of's
+    # presence check, which cannot change their answer (unset reads as 0, "" and no states).
     @property
     def job_id(self) -> int:
         """Slurm's job id."""
-        return int(self._get("job_id") or 0)
+        raw = self._raw
+        return raw.job_id if isinstance(raw, Message) else int(raw.get("job_id") or 0)
 
     @property
     def name(self) -> str:
         """The job name."""
-        return str(self._get("name") or "")
+        raw = self._raw
+        return raw.name if isinstance(raw, Message) else str(raw.get("name") or "")
 
     @property
     def job_state(self) -> list[str]:
@@ -134,7 +138,8 @@ class JobView(View):
     @property
     def state(self) -> str:
         """The base state: PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, ..."""
-        states = self._get("job_state")
+        raw = self._raw
+        states = raw.job_state if isinstance(raw, Message) else raw.get("job_state")
         return str(states[0]) if states else "UNKNOWN"
 
     @property
