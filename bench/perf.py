@@ -34,6 +34,7 @@ from google.protobuf.empty_pb2 import Empty
 from s3m_apis_betterproto.google.protobuf import Empty as BpEmpty
 from s3m_apis_betterproto.slurm.v0043 import JobIdReq, OpenapiJobInfoResp, SlurmIndirectStub
 
+from bench.decode import touch_json, touch_messages
 from bench.emulator import emulator_process
 from bench.rawgrpc import metadata, protoc_stubs
 from s3m_grpc.client import Slurm
@@ -91,19 +92,9 @@ async def rate(call: Callable[[], Awaitable[Any]], in_flight: int, seconds: floa
     return done / (time.perf_counter() - started)
 
 
-def touch_upb(reply: Any) -> int:
-    """Read every job's id, state and name from a upb reply."""
-    return sum(j.job_id + len(j.job_state[0]) + len(j.name) for j in reply.jobs)
-
-
 def touch_views(jobs: Any) -> int:
     """Read every job's id, state and name through our views."""
     return sum(j.job_id + len(j.state) + len(j.name) for j in jobs)
-
-
-def touch_json(reply: Any) -> int:
-    """Read every job's id, state and name from decoded JSON."""
-    return sum(j["job_id"] + len(j["job_state"][0]) + len(j["name"]) for j in reply["jobs"])
 
 
 @dataclasses.dataclass
@@ -144,7 +135,7 @@ async def fill(env: Env, count: int) -> float:
     return count / seconds
 
 
-async def p1_p2_p5(env: Env, jobs: int, repeats: int, smoke: bool) -> list[Row]:
+async def p1_p2_p5(env: Env, jobs: int, repeats: int) -> list[Row]:
     """Listings (P1, P2) and emulator capacity (P5)."""
     submit_rate = await fill(env, jobs)
     empty = Empty()
@@ -153,20 +144,20 @@ async def p1_p2_p5(env: Env, jobs: int, repeats: int, smoke: bool) -> list[Row]:
     raw_bytes = raw_reply.SerializeToString()
 
     async def raw_list() -> int:
-        return touch_upb(await env.stub.GetJobs(empty, metadata=env.md))
+        return touch_messages(await env.stub.GetJobs(empty, metadata=env.md))
 
     raw_e2e = await median(raw_list, repeats)
     rows: list[Row] = []
     async with Slurm(env.grpc_target, token_file=env.header) as slurm:
         ours_e2e = await median(lambda: _touch(slurm), repeats)
-        assert await _touch(slurm) == touch_upb(raw_reply)
+        assert await _touch(slurm) == touch_messages(raw_reply)
     fast = fast_reply(OpenapiJobInfoResp)
 
     async def ours_decode() -> int:
         return touch_views(Listing(fast.parse(raw_bytes).items("jobs"), JobView))
 
     async def upb_decode() -> int:
-        return touch_upb(env.pb2.OpenapiJobInfoResp.FromString(raw_bytes))
+        return touch_messages(env.pb2.OpenapiJobInfoResp.FromString(raw_bytes))
 
     n, mb = f"{jobs:,}", f"{len(raw_bytes) / 1e6:.1f} MB"
     upb_alone = await median(upb_decode, repeats)
@@ -205,7 +196,7 @@ async def p1_p2_p5(env: Env, jobs: int, repeats: int, smoke: bool) -> list[Row]:
 
         async def betterproto_list() -> int:
             reply = await stub.get_jobs(BpEmpty())
-            return sum(j.job_id + len(j.job_state[0]) + len(j.name) for j in reply.jobs)
+            return touch_messages(reply)
 
         rows.append(
             Row(
@@ -443,7 +434,7 @@ async def measure(*, jobs: int, repeats: int, seconds: float, smoke: bool) -> li
                 metadata(token),
             )
             try:
-                rows += await p1_p2_p5(env, jobs, repeats, smoke)
+                rows += await p1_p2_p5(env, jobs, repeats)
                 rows += await p3(env, seconds, 1 if smoke else 3)
                 rows += p4(env, repeats)
             finally:

@@ -8,9 +8,9 @@ stays cheap for command-line tools.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from s3m_grpc._lazy import lazy_getattr
 from s3m_grpc._version import __version__
 
 if TYPE_CHECKING:
@@ -51,8 +51,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 's3m_grpc' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _LAZY)

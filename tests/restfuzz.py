@@ -66,22 +66,20 @@ def defuse(case: Any, work_dir: str) -> None:
     if not isinstance(body, dict):
         return
     jobs = body.get("jobs")
-    for job in [body.get("job"), *(jobs if isinstance(jobs, list) else [])]:
-        if not isinstance(job, dict):
-            continue
-        if "current_working_directory" in job or "current_directory" in job:
+    descriptions = [
+        j for j in [body.get("job"), *(jobs if isinstance(jobs, list) else [])] if isinstance(j, dict)
+    ]
+    for job in descriptions:
+        if "current_working_directory" in job:
             job["current_working_directory"] = work_dir
-            job.pop("current_directory", None)
         for key in ("standard_output", "standard_error", "standard_input"):
             if key in job:
                 job[key] = "/dev/null" if key == "standard_input" else f"{work_dir}/fuzz-%j.out"
-    script = body.get("script")
-    if isinstance(script, str) and script.startswith("#!"):
-        # Keep the rest as data the emulator stores, but never let it run.
-        body["script"] = SAFE_SCRIPT + script.partition("\n")[2]
-    job = body.get("job")
-    if isinstance(job, dict) and isinstance(job.get("script"), str) and job["script"].startswith("#!"):
-        job["script"] = SAFE_SCRIPT + job["script"].partition("\n")[2]
+    for holder in [body, *descriptions]:  # the emulator takes the script from any of these
+        script = holder.get("script")
+        if isinstance(script, str) and script.startswith("#!"):
+            # Keep the rest as data the emulator stores, but never let it run.
+            holder["script"] = SAFE_SCRIPT + script.partition("\n")[2]
 
 
 @dataclasses.dataclass

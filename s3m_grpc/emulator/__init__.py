@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from s3m_grpc._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from s3m_grpc.emulator.app import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, Emulator
@@ -38,12 +39,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 's3m_grpc.emulator' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 __all__ = [
     "EMULATOR_HOST_ENV",

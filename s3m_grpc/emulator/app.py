@@ -25,6 +25,7 @@ from typing import Any
 
 from s3m_grpc.config import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, is_loopback
 from s3m_grpc.emulator.api import Gateway, Resource
+from s3m_grpc.emulator.backend import Backend
 from s3m_grpc.emulator.faults import Fault, FaultPlan, fault_from_mapping
 from s3m_grpc.emulator.model import EmulatorConfig, load_config
 from s3m_grpc.emulator.scheduler import Scheduler, SlurmRejection
@@ -174,31 +175,11 @@ class Emulator:
 
         if self._state_dir is not None:
             self._store = JobStore(self._state_dir)
-        resources: dict[str, Resource] = {}
-        if self.backend == "slurm":
-            from s3m_grpc.emulator.slurm_backend import SlurmBackend, SlurmCommandError
-
-            try:
-                cluster = SlurmBackend(slurm_conf=self._slurm_conf)
-                await cluster.start()
-            except (SlurmCommandError, SlurmRejection) as exc:
-                raise ConfigurationError(f"the Slurm backend cannot start: {exc}") from None
-            self.schedulers = dict.fromkeys(self.config.resources, cluster)  # type: ignore[arg-type]
-            for name, model in self.config.resources.items():
-                resources[name] = Resource(name, model.versions, cluster)
-        for name, model in self.config.resources.items() if self.backend == "builtin" else ():
-            work = self.work_dir / name
-            work.mkdir(parents=True, exist_ok=True)
-            scheduler = Scheduler(
-                model,
-                time_scale=self.time_scale,
-                min_job_age=self.min_job_age,
-                work_dir=work,
-                store=self._store,
-            )
-            await scheduler.start()
-            self.schedulers[name] = scheduler
-            resources[name] = Resource(name, model.versions, scheduler)
+        backends = await self._start_backends()
+        resources = {
+            name: Resource(name, model.versions, backends[name])
+            for name, model in self.config.resources.items()
+        }
         self.gateway = Gateway(
             resources, tokens=self._tokens, readonly_tokens=self._readonly, faults=self.faults
         )
@@ -210,6 +191,32 @@ class Emulator:
         )
         log.info("emulator serving gRPC on %s and REST on %s", self.grpc_target, self.rest_url)
         return self
+
+    async def _start_backends(self) -> dict[str, Backend]:
+        """What runs each resource's jobs: a model scheduler each, or one real Slurm cluster for all."""
+        if self.backend == "slurm":
+            from s3m_grpc.emulator.slurm_backend import SlurmBackend, SlurmCommandError
+
+            try:
+                cluster = SlurmBackend(slurm_conf=self._slurm_conf)
+                await cluster.start()
+            except (SlurmCommandError, SlurmRejection) as exc:
+                raise ConfigurationError(f"the Slurm backend cannot start: {exc}") from None
+            self.schedulers = dict.fromkeys(self.config.resources, cluster)  # type: ignore[arg-type]
+            return dict.fromkeys(self.config.resources, cluster)
+        for name, model in self.config.resources.items():
+            work = self.work_dir / name
+            work.mkdir(parents=True, exist_ok=True)
+            scheduler = Scheduler(
+                model,
+                time_scale=self.time_scale,
+                min_job_age=self.min_job_age,
+                work_dir=work,
+                store=self._store,
+            )
+            await scheduler.start()
+            self.schedulers[name] = scheduler  # here, so that stop() ends what did start
+        return dict(self.schedulers)
 
     async def stop(self) -> None:
         """Stop serving, end running jobs, close the state store."""

@@ -76,8 +76,8 @@ def no_val(number: float | None = None, *, infinite: bool = False) -> JsonObject
     }
 
 
-def _number(value: Any) -> int | None:
-    """The number in a NoVal struct or a bare number (None when unset)."""
+def number_of(value: Any) -> int | None:
+    """The number in a NoVal struct or a bare number (None when unset, -1 when infinite)."""
     if isinstance(value, dict):
         if value.get("infinite"):
             return -1
@@ -254,9 +254,9 @@ class Scheduler:
             raise SlurmRejection(
                 2000, "Invalid partition name specified", f"partition {part_name!r} does not exist"
             )
-        nodes = _number(desc.get("minimum_nodes")) or _nodes_from_text(desc.get("nodes")) or 1
-        tasks = _number(desc.get("tasks")) or nodes
-        cpus_per_task = _number(desc.get("cpus_per_task")) or 1
+        nodes = number_of(desc.get("minimum_nodes")) or _nodes_from_text(desc.get("nodes")) or 1
+        tasks = number_of(desc.get("tasks")) or nodes
+        cpus_per_task = number_of(desc.get("cpus_per_task")) or 1
         if nodes < 1 or tasks < 1 or cpus_per_task < 1:
             raise SlurmRejection(
                 2006, "Node count specification invalid", "node, task and CPU counts must be positive"
@@ -275,7 +275,7 @@ class Scheduler:
                 "More processors requested than permitted",
                 f"{tasks * cpus_per_task} CPUs on {nodes} node(s)",
             )
-        limit = _number(desc.get("time_limit"))
+        limit = number_of(desc.get("time_limit"))
         if limit is not None and (limit < 0 or limit > partition.max_time):
             raise SlurmRejection(
                 2051,
@@ -378,7 +378,7 @@ class Scheduler:
                 continue
             if job.desc.get("hold"):
                 continue
-            begin = _number(job.desc.get("begin_time"))
+            begin = number_of(job.desc.get("begin_time"))
             if begin and begin > now:
                 self._set_reason(job, "BeginTime")
                 continue
@@ -670,7 +670,7 @@ class Scheduler:
             "partition": job.partition,
             "prefer": "",
             "memory_per_cpu": no_val(),
-            "memory_per_node": no_val(_number(desc.get("memory_per_node"))),
+            "memory_per_node": no_val(number_of(desc.get("memory_per_node"))),
             "minimum_cpus_per_node": no_val(job.cpus_per_task),
             "minimum_tmp_disk_per_node": no_val(0),
             "power": {"flags": []},
@@ -1013,19 +1013,24 @@ class Scheduler:
 
 
 def _exit(job: Job) -> JsonObject:
-    if job.state == "PENDING" or job.state == "RUNNING":
+    return exit_struct(job.state not in ("PENDING", "RUNNING"), job.exit_code, job.signal)
+
+
+def exit_struct(finished: bool, return_code: int, signal: int) -> JsonObject:
+    """v0.0.43's ProcessExitCodeVerbose: PENDING until the job ends, then SUCCESS, ERROR or SIGNALED."""
+    if not finished:
         status = ["PENDING"]
-    elif job.signal:
+    elif signal:
         status = ["SIGNALED"]
-    elif job.exit_code:
+    elif return_code:
         status = ["ERROR"]
     else:
         status = ["SUCCESS"]
-    name = signals.Signals(job.signal).name if job.signal else ""
+    name = signals.Signals(signal).name if signal in signals.valid_signals() else ""
     return {
         "status": status,
-        "return_code": no_val(job.exit_code),
-        "signal": {"id": no_val(job.signal) if job.signal else no_val(), "name": name},
+        "return_code": no_val(return_code),
+        "signal": {"id": no_val(signal) if signal else no_val(), "name": name},
     }
 
 

@@ -31,7 +31,8 @@ import orjson
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from s3m_apis_pb.slurm.v0043 import slurm_pb2
 
-from s3m_grpc.emulator.scheduler import SlurmRejection, no_val
+from s3m_grpc.emulator.scheduler import SlurmRejection, exit_struct, no_val, number_of
+from s3m_grpc.views import TERMINAL_STATES
 
 log = logging.getLogger("s3m_grpc.emulator.slurm")
 JsonObject = dict[str, Any]
@@ -156,15 +157,10 @@ class SlurmBackend:
 
     async def cancel(self, job_id: int, signal_text: str = "", flags: str = "") -> None:
         """``scancel``; a job that already ended gives 2021, as slurmctld's kill RPC does."""
-        job = await self.job(job_id)  # 2017 for an unknown id
-        if job.raw.get("job_state") in (
-            "COMPLETED",
-            "CANCELLED",
-            "FAILED",
-            "TIMEOUT",
-            "NODE_FAIL",
-            "OUT_OF_MEMORY",
-        ):
+        # scancel itself says nothing (and exits 0) for an unknown or finished job, so ask squeue
+        # first: 2017 for an unknown id, 2021 for a job that has ended.
+        job = await self.job(job_id)
+        if job.raw.get("job_state") in TERMINAL_STATES:
             raise SlurmRejection(
                 2021,
                 "Job/step already completing or completed",
@@ -345,15 +341,15 @@ def sbatch_arguments(desc: JsonObject) -> tuple[list[str], dict[str, str]]:
         if value not in (None, "", []):
             argv.append(f"{option}={value}")
     for key, option in _NUMBER_OPTIONS.items():
-        value = _number(desc.get(key))
-        if value is not None:
+        value = number_of(desc.get(key))
+        if value is not None and value >= 0:  # -1 is an infinite count: no option means no limit
             argv.append(f"{option}={value}")
-    limit = desc.get("time_limit")
-    if isinstance(limit, dict) and limit.get("infinite"):
+    limit = number_of(desc.get("time_limit"))
+    if limit == -1:
         argv.append("--time=UNLIMITED")
-    elif _number(limit) is not None:
-        argv.append(f"--time={_number(limit)}")
-    begin = _number(desc.get("begin_time"))
+    elif limit is not None:
+        argv.append(f"--time={limit}")
+    begin = number_of(desc.get("begin_time"))
     if begin:
         argv.append("--begin=" + datetime.datetime.fromtimestamp(begin).strftime("%Y-%m-%dT%H:%M:%S"))
     if desc.get("hold"):
@@ -372,14 +368,6 @@ def sbatch_arguments(desc: JsonObject) -> tuple[list[str], dict[str, str]]:
         if sep and key:
             env[key] = value
     return argv, env
-
-
-def _number(value: Any) -> int | None:
-    if isinstance(value, dict):
-        return int(value["number"]) if value.get("set") and not value.get("infinite") else None
-    if isinstance(value, bool) or value is None:
-        return None
-    return int(value) if isinstance(value, (int, float)) else None
 
 
 # -- v0.0.38 -> v0.0.43 --------------------------------------------------------------------------
@@ -446,17 +434,6 @@ def slurm_no_val(value: Any, bits: int = 32) -> JsonObject:
 
 _JOB = slurm_pb2.JobInfo.DESCRIPTOR
 _NODE = slurm_pb2.Node.DESCRIPTOR
-_ENDED = {
-    "COMPLETED",
-    "FAILED",
-    "CANCELLED",
-    "TIMEOUT",
-    "NODE_FAIL",
-    "OUT_OF_MEMORY",
-    "PREEMPTED",
-    "DEADLINE",
-    "BOOT_FAIL",
-}
 
 
 def job_info(raw: JsonObject) -> JsonObject:
@@ -472,24 +449,10 @@ def job_info(raw: JsonObject) -> JsonObject:
 
 
 def exit_code(status: Any, state: str) -> JsonObject:
-    """A wait(2) status as v0.0.43's ProcessExitCodeVerbose."""
-    if state not in _ENDED or not isinstance(status, int):
-        return {"status": ["PENDING"], "return_code": no_val(), "signal": {"id": no_val(), "name": ""}}
-    signal, code = status & 0x7F, (status >> 8) & 0xFF
-    if signal:
-        import signal as signals
-
-        name = signals.Signals(signal).name.removeprefix("SIG") if signal in signals.valid_signals() else ""
-        return {
-            "status": ["SIGNALED"],
-            "return_code": no_val(),
-            "signal": {"id": no_val(signal), "name": name},
-        }
-    return {
-        "status": ["ERROR" if code else "SUCCESS"],
-        "return_code": no_val(code),
-        "signal": {"id": no_val(), "name": ""},
-    }
+    """A wait(2) status as v0.0.43's ProcessExitCodeVerbose (PENDING until the job has ended)."""
+    if state not in TERMINAL_STATES or not isinstance(status, int):
+        return exit_struct(False, 0, 0)
+    return exit_struct(True, (status >> 8) & 0xFF, status & 0x7F)
 
 
 def node_info(raw: JsonObject) -> JsonObject:
