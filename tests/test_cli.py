@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from s3m_grpc.emulator import Emulator
-from tests.conftest import TOKEN
+from tests.conftest import KEEP_JOBS, TOKEN
 
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     work = tmp_path_factory.mktemp("cli-emulator")
-    with Emulator(tokens=[TOKEN], time_scale=0.01, work_dir=work).running() as emu:
+    with Emulator(tokens=[TOKEN], time_scale=0.01, min_job_age=KEEP_JOBS, work_dir=work).running() as emu:
         yield emu
 
 

@@ -14,7 +14,7 @@ from s3m_grpc import JobSpec, Slurm, SyncSlurm, errors
 from s3m_grpc.client import Backoff
 from s3m_grpc.emulator import Emulator
 from s3m_grpc.views import JobView
-from tests.conftest import TOKEN
+from tests.conftest import KEEP_JOBS, TOKEN
 
 FAST = Backoff(initial=0.05, maximum=0.2)
 
@@ -172,7 +172,9 @@ async def test_watch_serves_100_jobs_with_one_listing_per_tick(server: Emulator,
 
 def test_sync_facade_in_a_plain_thread(tmp_path: Path) -> None:
     with (
-        Emulator(tokens=[TOKEN], time_scale=0.01, work_dir=tmp_path / "w").running() as emu,
+        Emulator(
+            tokens=[TOKEN], time_scale=0.01, min_job_age=KEEP_JOBS, work_dir=tmp_path / "w"
+        ).running() as emu,
         SyncSlurm(emu.grpc_target, TOKEN) as slurm,
     ):
         job = slurm.submit(spec(tmp_path))
@@ -185,7 +187,9 @@ def test_sync_facade_in_a_plain_thread(tmp_path: Path) -> None:
 
 async def test_sync_facade_inside_a_running_event_loop(tmp_path: Path) -> None:
     """Jupyter runs cells inside an event loop: the sync facade must neither deadlock nor complain."""
-    with Emulator(tokens=[TOKEN], time_scale=0.01, work_dir=tmp_path / "w").running() as emu:
+    with Emulator(
+        tokens=[TOKEN], time_scale=0.01, min_job_age=KEEP_JOBS, work_dir=tmp_path / "w"
+    ).running() as emu:
         asyncio.get_running_loop()  # we are inside one
         with SyncSlurm(emu.grpc_target, TOKEN, transport="rest", rest_url=emu.rest_url) as slurm:
             job = slurm.submit(spec(tmp_path))

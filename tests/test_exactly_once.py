@@ -12,12 +12,14 @@ import pytest
 from s3m_grpc import JobSpec, Slurm, errors
 from s3m_grpc.emulator import Emulator
 from s3m_grpc.retry import RetryPolicy
-from tests.conftest import TOKEN
+from tests.conftest import KEEP_JOBS, TOKEN
 
 
 @pytest.fixture
 async def emulator(tmp_path: Path) -> AsyncIterator[Emulator]:
-    async with Emulator(tokens=[TOKEN], time_scale=0.01, seed=20261124, work_dir=tmp_path / "w") as emu:
+    async with Emulator(
+        tokens=[TOKEN], time_scale=0.01, min_job_age=KEEP_JOBS, seed=20261124, work_dir=tmp_path / "w"
+    ) as emu:
         yield emu
 
 

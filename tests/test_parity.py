@@ -18,7 +18,7 @@ from s3m_apis_betterproto.google.protobuf import Empty
 
 from s3m_grpc import errors
 from s3m_grpc.emulator import Emulator
-from tests.conftest import TOKEN, VERSIONS
+from tests.conftest import KEEP_JOBS, TOKEN, VERSIONS
 
 TRANSPORTS = ("grpclib", "grpcio", "rest", "auto")
 # Values that differ between any two calls, whatever the transport.
@@ -66,7 +66,9 @@ def as_dict(message: Any) -> Any:
 
 @pytest.fixture
 async def emulator(tmp_path: Path) -> AsyncIterator[Emulator]:
-    async with Emulator(tokens=[TOKEN], time_scale=0.01, work_dir=tmp_path / "emulator") as emu:
+    async with Emulator(
+        tokens=[TOKEN], time_scale=0.01, min_job_age=KEEP_JOBS, work_dir=tmp_path / "emulator"
+    ) as emu:
         yield emu
 
 

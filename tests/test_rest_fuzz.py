@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from s3m_grpc.emulator import Emulator
-from tests.conftest import TOKEN
+from tests.conftest import KEEP_JOBS, TOKEN
 from tests.openapi import dotted
 from tests.restfuzz import OPERATIONS, fuzz_spec, run
 
@@ -20,7 +20,9 @@ EXAMPLES = 25  # per operation and mode; `make fuzz` runs many more
 def rest_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """An emulator on its own thread: schemathesis sends blocking requests from the test's thread."""
     work = tmp_path_factory.mktemp("fuzz-jobs")
-    with Emulator(tokens=[TOKEN], time_scale=0.01, work_dir=work).running() as emulator:
+    with Emulator(
+        tokens=[TOKEN], time_scale=0.01, min_job_age=KEEP_JOBS, work_dir=work
+    ).running() as emulator:
         yield emulator
 
 

@@ -19,7 +19,7 @@ from s3m_grpc.emulator import Emulator
 from s3m_grpc.factory import S3MClientFactory
 from s3m_grpc.retry import RetryPolicy
 from s3m_grpc.transports import FallbackPolicy
-from tests.conftest import FIXTURES, TOKEN
+from tests.conftest import FIXTURES, KEEP_JOBS, TOKEN
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -240,7 +240,9 @@ async def test_rest_connection_refused_and_timeout(raw_rest: Any, unused_tcp_por
 
 @pytest.fixture
 async def emulator(tmp_path: Path) -> AsyncIterator[Emulator]:
-    async with Emulator(tokens=[TOKEN], time_scale=0.01, work_dir=tmp_path / "w") as emu:
+    async with Emulator(
+        tokens=[TOKEN], time_scale=0.01, min_job_age=KEEP_JOBS, work_dir=tmp_path / "w"
+    ) as emu:
         yield emu
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from ssl import SSLContext
 from typing import Any
 
+from s3m_grpc._aio import bounded
 from s3m_grpc.config import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, is_loopback
 from s3m_grpc.emulator.api import Gateway, Resource
 from s3m_grpc.emulator.backend import Backend
@@ -224,8 +225,7 @@ class Emulator:
             self._grpc_server.close()
             # wait_closed waits for every client connection to go; a client that never closes its
             # channel must not be able to hang the emulator's stop.
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._grpc_server.wait_closed(), 5.0)
+            await bounded(self._grpc_server.wait_closed(), 5.0)
             self._grpc_server = None
         if self._rest_runner is not None:
             await self._rest_runner.cleanup()

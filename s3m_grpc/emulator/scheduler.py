@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from s3m_grpc._aio import bounded
 from s3m_grpc.emulator.model import ClusterModel, compress_hostlist
 from s3m_grpc.emulator.store import JobStore
 
@@ -363,8 +364,8 @@ class Scheduler:
         # Passes are batched (at most one per 10 ms) so that a burst of submissions costs one pass.
         while True:
             # Also tick once a second without activity, as slurmctld does: purges and begin times.
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 1.0)
+            # (bounded, not wait_for: wait_for can swallow stop()'s cancel and loop forever.)
+            await bounded(self._wake.wait(), 1.0)
             self._wake.clear()
             self._schedule()
             self._purge()
