@@ -27,6 +27,9 @@ async def bounded(awaitable: Awaitable[Any], timeout: float | None) -> bool:
         if not task.done():
             task.cancel()
     if not done:
+        # Give the cancelled work a moment to release what it holds (a socket, a file); a task
+        # that ignores its cancellation cannot hold us here.
+        await asyncio.wait({task}, timeout=1.0)
         return False
     task.result()
     return True

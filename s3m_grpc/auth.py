@@ -13,6 +13,7 @@ as S3M's REST API takes it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
@@ -100,14 +101,20 @@ def resolve_token(
     token_file: str | os.PathLike[str] | None = None,
     required: bool = True,
 ) -> Token | None:
-    """Find the token: argument, then ``S3M_TOKEN``, then the header file (argument or ``S3M_TOKEN_FILE``)."""
+    """Find the token: the argument, an explicit ``token_file``, ``S3M_TOKEN``, then ``S3M_TOKEN_FILE``.
+
+    What the caller names explicitly (an argument, a file) beats the environment, so that a stale
+    ``S3M_TOKEN`` cannot silently win over ``--token-file``.
+    """
     if isinstance(token, Token):
         return token
     if token:
         return Token(token, source="argument")
+    if token_file:
+        return read_header_file(token_file)
     if os.environ.get(TOKEN_ENV, "").strip():
         return Token(os.environ[TOKEN_ENV], source=TOKEN_ENV)
-    path = token_file or os.environ.get(TOKEN_FILE_ENV) or None
+    path = os.environ.get(TOKEN_FILE_ENV) or None
     if path:
         return read_header_file(path)
     if required:
@@ -116,3 +123,18 @@ def resolve_token(
             "holding 'Authorization: <token>'"
         )
     return None
+
+
+def secret_values() -> set[str]:
+    """The token values this process could send: ``S3M_TOKEN`` and the ``S3M_TOKEN_FILE`` file's.
+
+    ``--export=ALL`` must not copy them into a job's environment under any name.
+    """
+    values = set()
+    if os.environ.get(TOKEN_ENV, "").strip():
+        values.add(os.environ[TOKEN_ENV].strip())
+    path = os.environ.get(TOKEN_FILE_ENV)
+    if path:
+        with contextlib.suppress(ConfigurationError):  # a bad file fails where it is used instead
+            values.add(read_header_file(path).reveal())
+    return values

@@ -52,7 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("S3M_RESOURCE", "defiant"),
         help="defiant, odo, wombat, quokka (default: $S3M_RESOURCE or defiant)",
     )
-    common.add_argument("--api-version", default="v0.0.43", choices=["v0.0.43", "v0.0.42"])
+    common.add_argument(
+        "--api-version",
+        choices=["v0.0.42", "v0.0.43", "v0.0.44"],
+        help="Slurm API version (default: the resource's newest; defiant v0.0.43, odo v0.0.44)",
+    )
     common.add_argument("--transport", default="auto", choices=["auto", "grpclib", "grpcio", "rest"])
     common.add_argument(
         "--token-file", help="file holding 'Authorization: <token>' (default: $S3M_TOKEN_FILE)"
@@ -100,8 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("-D", "--chdir", dest="working_directory", help="working directory on the cluster")
     submit.add_argument("-o", "--output", dest="standard_output")
     submit.add_argument("-e", "--error", dest="standard_error")
-    submit.add_argument("--export", help="ALL, NONE, or NAME[=value],...")
-    submit.add_argument("--hold", action="store_true", default=None)
+    submit.add_argument(
+        "--export",
+        help="ALL, NONE, or NAME[=value],... (ALL never copies S3M_TOKEN, S3M_TOKEN_FILE or the token)",
+    )
     cancel = sub.add_parser("cancel", parents=[common], help="cancel a job (or send it a signal)")
     cancel.add_argument("job_id")
     cancel.add_argument("--signal", help="e.g. SIGTERM, USR1 (default: Slurm's, SIGKILL)")
@@ -234,10 +240,10 @@ async def _ping(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     else:
         out.table(
             f"{slurm.resource}: controllers",
-            ["HOST", "RESPONDING", "LATENCY (us)", "PRIMARY"],
-            [[p.hostname, p.responding, p.latency, p.primary] for p in pings],
+            ["HOST", "STATE", "LATENCY (us)", "MODE"],
+            [[p.hostname, p.pinged, p.latency, p.mode] for p in pings],
         )
-    return EXIT_OK if all(p.responding for p in pings) else EXIT_S3M
+    return EXIT_OK if pings and all(p.pinged == "UP" for p in pings) else EXIT_S3M
 
 
 async def _partitions(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
@@ -366,9 +372,10 @@ async def _job(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
         ("account", job.account),
         ("partition", job.partition),
         ("nodes", job.nodes),
-        ("time_limit", _minutes(job.time_limit)),
         ("exit_code", job.exit_code),
-        ("working_directory", job.current_working_directory),
+        ("elapsed", _elapsed(job.elapsed)),
+        ("comment", job.comment),
+        ("working_directory", job.working_directory),
         ("stdout", job.stdout_path),
     ]
     out.table(f"job {job.job_id}", ["FIELD", "VALUE"], fields)
@@ -377,7 +384,8 @@ async def _job(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
 
 async def _submit(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     from s3m_grpc.errors import JobVanished, WaitTimeout
-    from s3m_grpc.spec import JobSpec, _export, parse_time
+    from s3m_grpc.sbatch import export, parse_time
+    from s3m_grpc.spec import JobSpec
 
     overrides: dict[str, Any] = {
         k: getattr(args, k)
@@ -392,7 +400,6 @@ async def _submit(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
             "working_directory",
             "standard_output",
             "standard_error",
-            "hold",
         )
         if getattr(args, k) is not None
     }
@@ -400,7 +407,7 @@ async def _submit(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
         if args.time is not None:
             overrides["time_limit"] = parse_time(args.time)
         if args.export is not None:
-            overrides["environment"] = _export(args.export)
+            overrides["environment"] = export(args.export)
     except ValueError as exc:
         out.error(str(exc))
         return EXIT_USAGE

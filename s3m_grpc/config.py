@@ -66,9 +66,9 @@ class Timeouts:
         for name in ("ping", "call", "listing", "submit"):
             _positive(f"Timeouts.{name}", getattr(self, name), allow_none=True)
 
-    def for_rpc(self, rpc: Rpc | None) -> float | None:
-        """The default timeout of an RPC (``call`` for RPCs outside the table)."""
-        value: float | None = getattr(self, rpc.timeout) if rpc is not None else self.call
+    def for_rpc(self, rpc: Rpc) -> float | None:
+        """The default timeout of an RPC."""
+        value: float | None = getattr(self, rpc.timeout)
         return value
 
 
@@ -86,14 +86,26 @@ class Keepalive:
 
 
 def is_loopback(host: str) -> bool:
-    """True for localhost names and loopback addresses (127.0.0.0/8, ::1)."""
+    """True for loopback addresses (127.0.0.0/8, ::1) and names that resolve only to them.
+
+    A name is resolved, not trusted: ``*.localhost`` ought to be loopback (RFC 6761), but a resolver
+    or /etc/hosts may say otherwise, and plaintext tokens must not leave the machine by name alone.
+    """
     name = host.strip("[]").lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
     try:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
+        pass
+    if name != "localhost" and not name.endswith(".localhost"):
         return False
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    addresses = {str(info[4][0]) for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
 @dataclass(frozen=True)
@@ -162,13 +174,18 @@ class ChannelConfig:
     #: REST: ``https://host[:port]`` (the ``/slurm/...`` paths follow), and the enclave segment.
     rest_base_url: str = ""
     enclave: str | None = "open"
+    #: A TLS context the caller made (OLCF's ``ssl_context`` argument); used as it is.
+    user_ssl: ssl.SSLContext | None = None
 
-    def ssl_context(self) -> ssl.SSLContext:
+    def ssl_context(self, *, alpn: bool = True) -> ssl.SSLContext:
         """A client TLS context: system (or given) trust store, hostname checks, ALPN h2, TLS >= 1.2."""
+        if self.user_ssl is not None:
+            return self.user_ssl
         cafile = str(self.ca_file) if self.ca_file else None
         ctx = ssl.create_default_context(cafile=cafile)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        ctx.set_alpn_protocols(["h2"])
+        if alpn:
+            ctx.set_alpn_protocols(["h2"])
         return ctx
 
     def ca_bytes(self) -> bytes | None:
@@ -188,6 +205,7 @@ def channel_config(
     max_receive_bytes: int,
     rest_url: str | None = None,
     enclave: str | None = "open",
+    user_ssl: ssl.SSLContext | None = None,
 ) -> ChannelConfig:
     """Validate the TLS policy and build a ChannelConfig.
 
@@ -210,6 +228,12 @@ def channel_config(
         raise ConfigurationError(f"CA bundle {ca_path} does not exist")
     if ca_path is not None and not tls:
         raise ConfigurationError("ca_file given for a plaintext channel")
+    if user_ssl is not None and not tls:
+        raise ConfigurationError("ssl_context given for a plaintext channel")
+    if user_ssl is not None and not isinstance(user_ssl, ssl.SSLContext):
+        raise ConfigurationError(f"ssl_context must be an ssl.SSLContext, got {type(user_ssl).__name__}")
+    if user_ssl is not None and ca_path is not None:
+        raise ConfigurationError("give either ssl_context or ca_file, not both")
     if max_receive_bytes < 1024 * 1024:
         raise ConfigurationError("max_receive_bytes below 1 MiB would break ordinary listings")
     rest = parse_target(rest_url, default_port=443) if rest_url else target
@@ -229,4 +253,5 @@ def channel_config(
         max_receive_bytes=max_receive_bytes,
         rest_base_url=f"{'https' if rest_tls else 'http'}://{rest.authority}",
         enclave=enclave,
+        user_ssl=user_ssl,
     )

@@ -4,7 +4,8 @@
 2. Runs the everyday flow through the ``s3m`` command line: ping, partitions, submit a hello-world
    script and wait for it, print its output file, list the jobs.
 3. Follows OLCF's Python project template (``S3MClientFactory``) and makes each call from OLCF's
-   Compute API page with the generated v0.0.43 stub.
+   Compute API page with the generated v0.0.43 stub on defiant, then submits with v0.0.44's form
+   on odo.
 4. Stops the emulator.
 """
 
@@ -19,8 +20,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from betterproto.lib.std.google.protobuf import Empty
 from s3m_apis_betterproto.clientfactory import S3MClientFactory
-from s3m_apis_betterproto.google.protobuf import Empty
+from s3m_apis_betterproto.slurm import v0044
 from s3m_apis_betterproto.slurm.v0043 import (
     DeleteJobReq,
     JobIdReq,
@@ -42,7 +44,7 @@ async def documented_calls(client: Any, scratch: Path) -> None:
     that its output file appears here.
     """
     pong = await client.ping(Empty())
-    _show("ping", ", ".join(f"{p.hostname} responding={p.responding}" for p in pong.pings))
+    _show("ping", ", ".join(f"{p.hostname} {p.pinged} ({p.mode})" for p in pong.pings))
 
     partitions = await client.get_partitions(Empty())
     _show(
@@ -70,18 +72,17 @@ async def documented_calls(client: Any, scratch: Path) -> None:
     )
     _show("post_job_submit", f"job_id={result.job_id} step_id={result.step_id}")
 
+    # S3M answers GetJob with slurmdbd's record: state.current, time, steps, user.
     job = await client.get_job(JobIdReq(job_id=str(result.job_id)))
     info = job.jobs[0]
-    _show(
-        "get_job", f"{info.job_id} {info.name} {'/'.join(info.job_state)} time_limit={info.time_limit.number}"
-    )
-    while info.job_state[0] in ("PENDING", "RUNNING"):
+    _show("get_job", f"{info.job_id} {info.name} {'/'.join(info.state.current)} user={info.user}")
+    while info.state.current[0] in ("PENDING", "RUNNING"):
         await asyncio.sleep(0.1)
         info = (await client.get_job(JobIdReq(job_id=str(result.job_id)))).jobs[0]
     output = (await asyncio.to_thread(Path(info.stdout_expanded).read_text, encoding="utf-8")).strip()
     _show(
         "  ... finished",
-        f"{info.job_state[0]} exit={info.exit_code.return_code.number}, "
+        f"{info.state.current[0]} exit={info.exit_code.return_code.number} elapsed={info.time.elapsed}s, "
         f"{Path(info.stdout_expanded).name}: {output!r}",
     )
 
@@ -104,10 +105,10 @@ async def documented_calls(client: Any, scratch: Path) -> None:
     )
     await client.delete_job(DeleteJobReq(job_id=str(sleeper.job_id)))
     after = await client.get_job(JobIdReq(job_id=str(sleeper.job_id)))
-    while after.jobs[0].job_state[0] == "RUNNING":
+    while after.jobs[0].state.current[0] == "RUNNING":
         await asyncio.sleep(0.05)
         after = await client.get_job(JobIdReq(job_id=str(sleeper.job_id)))
-    _show("delete_job", f"{sleeper.job_id} is now {after.jobs[0].job_state[0]}")
+    _show("delete_job", f"{sleeper.job_id} is now {after.jobs[0].state.current[0]}")
 
     nodes = await client.get_nodes(Empty())
     _show(
@@ -160,9 +161,27 @@ def cli_flow(env: dict[str, str], scratch: Path) -> None:
 
 
 async def python_flow(grpc_target: str, token: str, scratch: Path) -> None:
-    """OLCF's documented calls through S3MClientFactory."""
+    """OLCF's documented calls through S3MClientFactory; then v0.0.44's submission on odo."""
     async with S3MClientFactory(grpc_target, token) as factory:
         await documented_calls(factory.create_client(SlurmIndirectStub), scratch)
+    async with S3MClientFactory(grpc_target, token, {"olcf-resource": "odo"}) as factory:
+        client = factory.create_client(v0044.SlurmIndirectStub)
+        result = await client.post_job_submit(
+            v0044.JobSubmitReq(
+                script="#!/bin/bash\necho Hello World",
+                jobs=[
+                    v0044.JobSubmitReqJobDescription(
+                        name="my-job",
+                        minimum_nodes=1,
+                        tasks=1,
+                        time_limit=v0044.Uint32NoVal(number=60, set=True),
+                        current_working_directory=str(scratch),
+                        environment=["PATH=/usr/bin"],
+                    )
+                ],
+            )
+        )
+        _show("odo v0.0.44 submit", f"job_id={result.job_id} (script + jobs[1], as OLCF's v0.0.44 tab)")
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ exceptions into these at their edge (see ``s3m_grpc.transports``), so callers ca
     ├── Unavailable                 UNAVAILABLE          503
     │   ├── ConnectError            the channel could not be established (refused, DNS, TLS, ALPN)
     │   └── SubmissionUnknown       a submission failed ambiguously and the queue could not be read
+    ├── ReplyTooLarge               a reply above max_receive_bytes (refused here, not by the server)
     ├── DataLoss                    DATA_LOSS            500
     └── Unauthenticated             UNAUTHENTICATED      401
 
@@ -37,6 +38,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
+
+from s3m_grpc.slurmdefs import ERRNOS
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ class S3MError(Exception):
     grpc_code: ClassVar[int] = 2
     #: HTTP status the REST API uses for the same condition.
     http_status: ClassVar[int] = 500
+    #: True when the request may or may not have taken effect (a submission may exist). The one
+    #: definition retries, transport fallback and exactly-once submission all consult.
+    outcome_unknown: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -117,6 +123,7 @@ class CallCancelled(S3MError):
 
     grpc_code = 1
     http_status = 499
+    outcome_unknown = True
 
 
 class UnknownError(S3MError):
@@ -124,6 +131,7 @@ class UnknownError(S3MError):
 
     grpc_code = 2
     http_status = 500
+    outcome_unknown = True
 
 
 class InvalidArgument(S3MError):
@@ -142,10 +150,13 @@ class DeadlineExceeded(S3MError):
 
     grpc_code = 4
     http_status = 504
+    outcome_unknown = True
 
 
 class WaitTimeout(DeadlineExceeded):
     """``Job.wait`` reached its timeout before the job reached the awaited state."""
+
+    outcome_unknown = False
 
 
 class NotFound(S3MError):
@@ -197,6 +208,7 @@ class Aborted(S3MError):
 
     grpc_code = 10
     http_status = 409
+    outcome_unknown = True
 
 
 class OutOfRange(S3MError):
@@ -218,6 +230,7 @@ class ServerError(S3MError):
 
     grpc_code = 13
     http_status = 500
+    outcome_unknown = True
 
 
 class ProtocolError(ServerError):
@@ -229,10 +242,13 @@ class Unavailable(S3MError):
 
     grpc_code = 14
     http_status = 503
+    outcome_unknown = True
 
 
 class ConnectError(Unavailable):
     """The channel could not be established (refused, DNS, TLS or ALPN failure); nothing was sent."""
+
+    outcome_unknown = False
 
 
 class SubmissionUnknown(Unavailable):
@@ -242,9 +258,23 @@ class SubmissionUnknown(Unavailable):
     submitting again.
     """
 
+    outcome_unknown = True
+
     def __init__(self, message: str, *, key: str, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.key = key
+
+
+class ReplyTooLarge(S3MError):
+    """The reply exceeded the client's ``max_receive_bytes``: the server did the work, we refused the answer.
+
+    Not a rate limit (grpcio reports it as RESOURCE_EXHAUSTED): retrying would fetch the same reply,
+    and a submission must not be sent again.
+    """
+
+    grpc_code = 8
+    http_status = 500
+    outcome_unknown = True
 
 
 class DataLoss(S3MError):
@@ -252,6 +282,7 @@ class DataLoss(S3MError):
 
     grpc_code = 15
     http_status = 500
+    outcome_unknown = True
 
 
 class Unauthenticated(S3MError):
@@ -291,20 +322,10 @@ def for_grpc_code(code: int) -> type[S3MError]:
     return _BY_GRPC_CODE.get(code, UnknownError)
 
 
-#: Slurm error numbers whose meaning is sharper than any HTTP status (slurm_errno.h). HTTP says 409 or 400;
-#: gRPC says FAILED_PRECONDITION: with this table both transports raise the same class.
-BY_SLURM_ERROR: dict[int, type[S3MError]] = {
-    2000: InvalidArgument,
-    2005: InvalidArgument,
-    2006: InvalidArgument,
-    2009: InvalidArgument,
-    2051: InvalidArgument,
-    9001: InvalidArgument,
-    2002: PermissionDenied,
-    2017: NotFound,
-    2021: FailedPrecondition,
-    9008: Unauthenticated,
-}
+#: Slurm error numbers whose meaning is sharper than an HTTP status (HTTP says 400 or 409 where gRPC
+#: says NOT_FOUND or FAILED_PRECONDITION): with this table every transport raises the same class.
+#: It is derived from the one table of Slurm's numbers (slurmdefs.ERRNOS) the emulator answers with.
+BY_SLURM_ERROR: dict[int, type[S3MError]] = {n: for_grpc_code(e.grpc_code) for n, e in ERRNOS.items()}
 
 
 def for_http_status(status: int) -> type[S3MError]:
@@ -328,3 +349,42 @@ def for_http_status(status: int) -> type[S3MError]:
     if status in exact:
         return exact[status]
     return ServerError if status >= 500 else InvalidArgument
+
+
+# Statuses that describe the connection or the caller, not the request: a Slurm error number in
+# the body does not change them (a 503 stays Unavailable whatever slurmrestd wrote).
+_STATUS_WINS = (Unavailable, DeadlineExceeded, RateLimited, Unauthenticated, PermissionDenied, Unimplemented)
+
+
+def error_for(
+    message: str,
+    *,
+    grpc_code: int | None = None,
+    http_status: int | None = None,
+    errors: Sequence[SlurmError] = (),
+    warnings: Sequence[SlurmWarning] = (),
+    rpc: str | None = None,
+    retry_after: float | None = None,
+) -> S3MError:
+    """The one place a failed call becomes an exception, for every transport.
+
+    The gRPC code (or, over REST, the HTTP status) picks the class; a Slurm error number in the
+    reply, when it is sharper (2017 invalid job id: NotFound), picks it instead, so that the same
+    Slurm answer raises the same class over grpclib, grpcio and REST. A refused submission is a
+    JobRejected.
+    """
+    if grpc_code is not None:
+        cls = for_grpc_code(grpc_code)
+        status = grpc_code
+    else:
+        cls = for_http_status(http_status or 500)
+        status = http_status or 500
+    if errors and not issubclass(cls, _STATUS_WINS):
+        cls = BY_SLURM_ERROR.get(errors[0].error_number, cls)
+    if rpc == "PostJobSubmit" and cls is InvalidArgument:
+        cls = JobRejected
+    if cls is RateLimited:
+        return RateLimited(
+            message, retry_after=retry_after, rpc=rpc, errors=errors, warnings=warnings, status_code=status
+        )
+    return cls(message, rpc=rpc, errors=errors, warnings=warnings, status_code=status)

@@ -1,24 +1,31 @@
-"""``S3MClientFactory``: OLCF's documented entry point, stubs wired to one shared channel.
+"""``S3MClientFactory``: OLCF's documented entry point, with the same signature and more.
 
-    async with S3MClientFactory("s3m.olcf.ornl.gov", token) as factory:
+    async with S3MClientFactory("s3m.olcf.ornl.gov", token) as factory:      # or a plain `with`
         client = factory.create_client(SlurmIndirectStub)
         pong = await client.ping(Empty())
 
-Every call made through a created stub passes through ``_Binding.call``: it adds the auth and
-routing metadata (which survive any metadata the caller passes), applies the default or per-call
-timeout, logs the call without secrets, and hands the request to the factory's transport.
+It accepts OLCF's ``(endpoint, token, additional_metadata=None, ssl_context=None)`` positionally or
+by keyword, plus keyword-only settings. Stubs it creates get a channel (``factory.channel``) that
+speaks grpclib's ``Channel.request`` to betterproto, so every unary call of any generated SlurmIndirect
+stub becomes a ``Call`` value: auth and ``olcf-resource`` metadata that survive whatever metadata
+the caller passes, the default or per-call timeout, retries, and the transport. The high-level
+``Slurm`` client makes its calls through ``factory.invoke`` the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
+import ssl
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeVar
 
 from s3m_grpc.auth import Token, resolve_token
+from s3m_grpc.call import Call, Metadata
+from s3m_grpc.codec import FAST, decode
 from s3m_grpc.config import (
     DEFAULT,
     EMULATOR_HOST_ENV,
@@ -31,20 +38,10 @@ from s3m_grpc.config import (
     channel_config,
     parse_target,
 )
-from s3m_grpc.errors import (
-    ConfigurationError,
-    InvalidArgument,
-    JobRejected,
-    S3MError,
-    ServerError,
-    SlurmError,
-    SlurmWarning,
-    Unavailable,
-)
+from s3m_grpc.errors import ConfigurationError, S3MError, Unavailable, Unimplemented
 from s3m_grpc.retry import RetryPolicy
-from s3m_grpc.rpc import API_VERSION_KEY, AUTHORIZATION_KEY, RESOURCE_KEY, Route, package_of, parse_path
+from s3m_grpc.rpc import AUTHORIZATION_KEY, RESOURCE_KEY, ROUTES, ApiVersion, Rpc
 from s3m_grpc.transports import TRANSPORTS, FallbackPolicy, Transport, make_transport
-from s3m_grpc.validate import check_request
 
 log = logging.getLogger("s3m_grpc.calls")
 
@@ -52,10 +49,27 @@ S = TypeVar("S")
 
 RESOURCE_ENV: Final = "S3M_RESOURCE"
 DEFAULT_RESOURCE: Final = "defiant"
-RESERVED_KEYS: Final = frozenset({AUTHORIZATION_KEY, RESOURCE_KEY, API_VERSION_KEY})
 
 # Resource names go into metadata and, over REST, into URL paths: short lowercase names only.
-_RESOURCE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+_RESOURCE = re.compile(r"[a-z][a-z0-9_-]{0,62}")
+# Metadata keys: what gRPC allows, lowercase (HTTP/2 requires it), and never one HTTP or gRPC owns.
+_KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+_RESERVED = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "te",
+        "host",
+        "user-agent",
+        "transfer-encoding",
+        "connection",
+        "upgrade",
+        "keep-alive",
+        "proxy-authorization",
+        "cookie",
+    }
+)
+_VALUE = re.compile(r"[\x20-\x7e]{0,4096}")
 
 
 def validate_resource(name: str) -> str:
@@ -67,16 +81,52 @@ def validate_resource(name: str) -> str:
     return name
 
 
+def _pairs(metadata: Any) -> Iterable[tuple[str, str]]:
+    if metadata is None:
+        return ()
+    if isinstance(metadata, Mapping):
+        return metadata.items()
+    return metadata  # type: ignore[no-any-return]
+
+
+def split_metadata(metadata: Any) -> tuple[str | None, str | None, Metadata]:
+    """(olcf-resource, authorization, the rest) from caller metadata, every key and value checked."""
+    resource = authorization = None
+    rest: list[tuple[str, str]] = []
+    for raw_key, value in _pairs(metadata):
+        key = str(raw_key).lower()
+        if isinstance(value, bytes) or not isinstance(value, str) or not _VALUE.fullmatch(value):
+            raise ConfigurationError(f"metadata {key!r}: the value must be one line of printable ASCII text")
+        if key == RESOURCE_KEY:
+            if resource is not None and resource != value:
+                raise ConfigurationError(
+                    f"metadata {RESOURCE_KEY!r} given twice, as {resource!r} and {value!r}"
+                )
+            resource = validate_resource(value)
+        elif key == AUTHORIZATION_KEY:
+            authorization = value
+        elif not _KEY.fullmatch(key) or key in _RESERVED or key.startswith("grpc-"):
+            raise ConfigurationError(
+                f"metadata key {raw_key!r} cannot be sent: keys are lowercase letters, digits, '-', '_' "
+                "or '.', and HTTP's and gRPC's own headers are not the caller's to set"
+            )
+        else:
+            rest.append((key, value))
+    return resource, authorization, tuple(rest)
+
+
 class S3MClientFactory:
-    """Creates S3M gRPC stubs that share one lazily opened channel; an async context manager."""
+    """Creates S3M stubs that share one lazily opened connection; a (sync or async) context manager."""
 
     def __init__(
         self,
-        url: str,
+        endpoint: str,
         token: str | Token | None = None,
+        additional_metadata: Mapping[str, str] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
         *,
         resource: str | None = None,
-        transport: str = "auto",
+        transport: str | Transport = "auto",
         tls: bool | None = None,
         insecure: bool = False,
         ca_file: str | os.PathLike[str] | None = None,
@@ -92,29 +142,65 @@ class S3MClientFactory:
     ) -> None:
         """Validate everything up front; nothing connects until the first call.
 
-        ``url`` is ``host[:port]`` (port 443) or a URL such as ``http://127.0.0.1:50051``. The token
-        comes from ``token``, else ``S3M_TOKEN``, else the header file ``token_file`` /
+        ``endpoint`` is ``host[:port]`` (port 443) or a URL such as ``http://127.0.0.1:50051``. The
+        token comes from ``token``, else ``S3M_TOKEN``, else the header file ``token_file`` /
         ``S3M_TOKEN_FILE``; without one, calls go out unauthenticated (S3M's status API allows that).
-        ``resource`` defaults to ``S3M_RESOURCE``, else ``defiant``. TLS is on unless the host is a
-        loopback address; plaintext elsewhere needs ``insecure=True``. ``transport`` is ``"auto"``
-        (gRPC, switching to REST when gRPC cannot connect; see ``fallback``), ``"grpclib"``,
-        ``"grpcio"`` or ``"rest"``. REST goes to ``rest_url`` (default: the gRPC host and port) under
-        ``/slurm/{enclave}/`` (default ``open``, as in OLCF's current docs; None gives ``/slurm/``).
+        ``additional_metadata`` goes with every call (``{"olcf-resource": "odo"}`` picks the
+        resource). ``resource`` defaults to that, else ``S3M_RESOURCE``, else ``defiant``. TLS is on
+        unless the host is a loopback address; plaintext elsewhere needs ``insecure=True``.
+        ``ssl_context`` replaces the default TLS settings (grpclib and REST). ``transport`` is
+        ``"auto"`` (gRPC, switching to REST when gRPC cannot connect; see ``fallback``),
+        ``"grpclib"``, ``"grpcio"``, ``"rest"``, or a Transport instance. REST goes to ``rest_url``
+        (default: the gRPC host and port) under ``/slurm/{enclave}/`` (default ``open``).
         """
         emulator = os.environ.get(EMULATOR_HOST_ENV, "").strip()
         if emulator:
             # Like PUBSUB_EMULATOR_HOST: the same code, pointed at a local emulator.
             log.info(
-                "%s is set: using the S3M emulator at %s instead of %s", EMULATOR_HOST_ENV, emulator, url
+                "%s is set: using the S3M emulator at %s instead of %s", EMULATOR_HOST_ENV, emulator, endpoint
             )
-            url = emulator
+            endpoint = emulator
             rest_url = os.environ.get(EMULATOR_REST_ENV, "").strip() or rest_url
-        if transport not in TRANSPORTS:
-            raise ConfigurationError(f"unknown transport {transport!r}; choose one of {sorted(TRANSPORTS)}")
-        self._target = parse_target(url)
+        meta_resource, meta_token, self._metadata = split_metadata(additional_metadata)
+        if isinstance(token, str) and not token.strip():
+            token = None  # OLCF's template passes "" when there is no token (the status API needs none)
+        if meta_token is not None:
+            if (
+                token is not None
+                and (token.reveal() if isinstance(token, Token) else token.strip()) != meta_token
+            ):
+                raise ConfigurationError("two different tokens: the token argument and additional_metadata's")
+            token = token or meta_token
+        if resource is not None and meta_resource is not None and resource != meta_resource:
+            raise ConfigurationError(
+                f"resource={resource!r} contradicts additional_metadata's {RESOURCE_KEY}={meta_resource!r}"
+            )
         self._token = resolve_token(token, token_file=token_file, required=False)
-        self._resource = validate_resource(resource or os.environ.get(RESOURCE_ENV) or DEFAULT_RESOURCE)
-        self._transport_name = transport
+        self._resource = validate_resource(
+            resource or meta_resource or os.environ.get(RESOURCE_ENV) or DEFAULT_RESOURCE
+        )
+        if isinstance(transport, Transport):
+            given = {
+                "tls": tls,
+                "ca_file": ca_file,
+                "server_hostname": server_hostname,
+                "ssl_context": ssl_context,
+            }
+            clash = [name for name, value in given.items() if value is not None] + (
+                ["insecure"] if insecure else []
+            )
+            if clash or keepalive is not DEFAULT or rest_url is not None:
+                raise ConfigurationError(
+                    f"connection settings ({', '.join(clash or ['keepalive/rest_url'])}) do not apply to a "
+                    "Transport instance: configure the transport itself"
+                )
+            self._transport_name = transport.name
+        elif transport not in TRANSPORTS:
+            raise ConfigurationError(f"unknown transport {transport!r}; choose one of {sorted(TRANSPORTS)}")
+        else:
+            self._transport_name = transport
+            if transport == "grpcio" and ssl_context is not None:
+                raise ConfigurationError("grpcio cannot use an ssl.SSLContext; pass ca_file= instead")
         self._timeouts = Timeouts() if timeouts is DEFAULT else timeouts
         if not isinstance(self._timeouts, Timeouts):
             raise ConfigurationError(f"timeouts must be a Timeouts value, got {type(timeouts).__name__}")
@@ -123,7 +209,7 @@ class S3MClientFactory:
         if isinstance(max_receive_bytes, bool) or not isinstance(max_receive_bytes, int):
             raise ConfigurationError("max_receive_bytes must be an integer number of bytes")
         self._config: ChannelConfig = channel_config(
-            self._target,
+            parse_target(endpoint),
             tls=tls,
             insecure=insecure,
             ca_file=ca_file,
@@ -132,6 +218,7 @@ class S3MClientFactory:
             max_receive_bytes=max_receive_bytes,
             rest_url=rest_url,
             enclave=enclave,
+            user_ssl=ssl_context,
         )
         if fallback is not DEFAULT and not isinstance(fallback, FallbackPolicy):
             raise ConfigurationError(f"fallback must be a FallbackPolicy, got {type(fallback).__name__}")
@@ -139,17 +226,28 @@ class S3MClientFactory:
         if retry is not DEFAULT and not isinstance(retry, RetryPolicy):
             raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
         self._retry = RetryPolicy() if retry is DEFAULT else retry
-        self._transport: Transport | None = None
+        self._transport: Transport | None = transport if isinstance(transport, Transport) else None
         self._closed = False
+        self._closing: set[asyncio.Task[None]] = set()
+        #: The channel stubs get (OLCF's factory has one too): grpclib's request() API, routed here.
+        self.channel = _StubChannel(self, None)
         if self._token is None:
             log.debug("no S3M token found; calls will be unauthenticated")
 
     def __repr__(self) -> str:
         token = "set" if self._token is not None else "none"
         return (
-            f"S3MClientFactory({self._target.authority!r}, resource={self._resource!r}, "
+            f"S3MClientFactory({self._config.target.authority!r}, resource={self._resource!r}, "
             f"transport={self._transport_name!r}, tls={self._config.tls}, token=<{token}>)"
         )
+
+    # -- context managers: OLCF's is a plain `with`; its docs say `async with`. Both work. ----------
+
+    def __enter__(self) -> S3MClientFactory:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     async def __aenter__(self) -> S3MClientFactory:
         return self
@@ -163,8 +261,13 @@ class S3MClientFactory:
         return self._resource
 
     @property
+    def token(self) -> Token | None:
+        """The token calls carry (a Token never shows its value)."""
+        return self._token
+
+    @property
     def transport_name(self) -> str:
-        """The transport asked for (``auto``, ``grpclib``, ``grpcio``, ``rest``)."""
+        """The transport asked for (``auto``, ``grpclib``, ``grpcio``, ``rest``, or an instance's name)."""
         return self._transport_name
 
     @property
@@ -173,32 +276,117 @@ class S3MClientFactory:
         transport = self._transport
         if transport is None:
             return "grpclib" if self._transport_name == "auto" else self._transport_name
-        return str(getattr(transport, "active", transport.name))
+        return transport.active
 
     @property
     def timeouts(self) -> Timeouts:
         """The default per-RPC timeouts."""
         return self._timeouts
 
-    def create_client(self, stub_class: type[S], *, resource: str | None = None) -> S:
-        """A `stub_class` instance (any generated stub) whose calls go through this factory.
+    def create_client(self, stub_class: type[S], *, resource: str | None = None, **kwargs: Any) -> S:
+        """A `stub_class` instance (any generated SlurmIndirect stub) whose calls go through this factory.
 
-        ``resource`` overrides the factory's for this stub, so one factory serves several resources.
+        Keyword arguments go to the stub, as with OLCF's factory (``timeout=``, ``deadline=``,
+        ``metadata=``); ``resource`` overrides the factory's for this stub.
         """
         if self._closed:
             raise ConfigurationError("the S3MClientFactory is closed; create a new one")
-        package = package_of(stub_class)
-        wired = _wired(stub_class)
-        stub = wired(None)  # the channel argument is unused: _Binding makes the calls
-        stub._s3m = _Binding(self, validate_resource(resource) if resource else self._resource, package)
-        return stub  # type: ignore[no-any-return]
+        channel = self.channel if resource is None else _StubChannel(self, validate_resource(resource))
+        return stub_class(channel, **kwargs)  # type: ignore[call-arg]
+
+    def make_call(
+        self,
+        rpc: Rpc,
+        version: ApiVersion,
+        request: Any,
+        *,
+        resource: str | None = None,
+        timeout: float | None = None,
+        metadata: Any = None,
+    ) -> Call:
+        """The Call value for one RPC: routing, token, the caller's metadata and the deadline settled."""
+        meta_resource, meta_token, extra = split_metadata(metadata)
+        if meta_token is not None and (self._token is None or meta_token != self._token.reveal()):
+            raise ConfigurationError(
+                f"metadata {AUTHORIZATION_KEY!r} is set by S3MClientFactory; pass the token to the factory"
+            )
+        if resource is not None and meta_resource is not None and resource != meta_resource:
+            raise ConfigurationError(
+                f"resource {resource!r} contradicts the call's {RESOURCE_KEY}={meta_resource!r} metadata"
+            )
+        effective = self._timeouts.for_rpc(rpc) if timeout is None else float(timeout)
+        return Call.make(
+            rpc,
+            version,
+            resource or meta_resource or self._resource,
+            request,
+            token=self._token,
+            metadata=self._metadata + extra,
+            timeout=effective,
+        )
+
+    async def invoke(self, call: Call, want: Any = FAST, *, retry: RetryPolicy | None = None) -> Any:
+        """Make one call: retries within its deadline, the transport, decoding into `want`.
+
+        `want` is a betterproto response class, or ``codec.FAST`` for the fast runtime; `retry`
+        replaces the factory's policy for this call.
+        """
+        transport = self._transport_for_call()
+        name = call.rpc.name
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "call %s resource=%s api=%s transport=%s timeout=%s",
+                name,
+                call.resource,
+                call.version.name,
+                transport.active,
+                "none" if call.timeout is None else f"{call.timeout:g}s",
+            )
+        started = time.perf_counter()
+
+        async def attempt(remaining: float | None) -> Any:
+            return decode(call, await transport.unary(call, timeout=remaining), want)
+
+        try:
+            policy = self._retry if retry is None else retry
+            reply = await policy.run(attempt, timeout=call.timeout, idempotent=call.rpc.idempotent)
+        except S3MError as exc:
+            exc.rpc = exc.rpc or name
+            log.debug(
+                "failed %s after %.1f ms: %s", name, (time.perf_counter() - started) * 1e3, type(exc).__name__
+            )
+            raise
+        log.debug("done %s in %.1f ms", name, (time.perf_counter() - started) * 1e3)
+        return reply
+
+    def close(self) -> None:
+        """Close the connection from synchronous code (``with``): at once, or soon on a running loop."""
+        self._closed = True
+        transport, self._transport = self._transport, None
+        if transport is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            task = loop.create_task(transport.aclose())
+            self._closing.add(task)  # kept until done: a task nobody references may be collected
+            task.add_done_callback(self._closing.discard)
+        else:
+            try:
+                asyncio.run(transport.aclose())
+            except Exception:  # the loop that used it is gone: nothing left to release cleanly
+                log.debug("closing the transport outside its event loop failed", exc_info=True)
 
     async def aclose(self) -> None:
-        """Close the shared channel; stubs made by this factory stop working."""
+        """Close the shared connection; stubs made by this factory stop working."""
         self._closed = True
         transport, self._transport = self._transport, None
         if transport is not None:
             await transport.aclose()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     def _transport_for_call(self) -> Transport:
         if self._closed:
@@ -208,150 +396,84 @@ class S3MClientFactory:
         return self._transport
 
 
-class _Binding:
-    """What a created stub knows: its factory, resource and proto package."""
+class _StubChannel:
+    """What a generated stub holds as its channel: grpclib's ``Channel.request``, routed to the factory.
 
-    __slots__ = ("factory", "package", "resource")
+    betterproto's stubs call ``channel.request(route, cardinality, request_type, reply_type,
+    timeout=, deadline=, metadata=)`` and then ``send_message``/``recv_message`` on the stream.
+    Here the route is looked up once in the RPC table, and the stream turns the exchange into one
+    ``factory.invoke`` call.
+    """
 
-    def __init__(self, factory: S3MClientFactory, resource: str, package: str) -> None:
+    __slots__ = ("factory", "resource")
+
+    def __init__(self, factory: S3MClientFactory, resource: str | None) -> None:
         self.factory = factory
         self.resource = resource
-        self.package = package
 
-    def metadata(self, route: Route, *extra: Any) -> list[tuple[str, str]]:
-        """Auth and routing metadata, then the caller's (which may not replace ours)."""
-        out: list[tuple[str, str]] = []
-        token = self.factory._token
-        if token is not None:
-            out.append((AUTHORIZATION_KEY, token.reveal()))
-        out += [(RESOURCE_KEY, self.resource), (API_VERSION_KEY, route.api_version)]
-        for source in extra:
-            for key, value in _pairs(source):
-                if key.lower() in RESERVED_KEYS:
-                    raise ConfigurationError(
-                        f"metadata key {key!r} is set by S3MClientFactory; "
-                        "use create_client(resource=...) or the factory's token"
-                    )
-                out.append((key.lower(), value))
-        return out
-
-    async def call(
+    def request(
         self,
-        stub: Any,
-        route_path: str,
-        request: Any,
-        response_type: type[Any],
-        *,
-        timeout: float | None,
-        deadline: Any,
-        metadata: Any,
-    ) -> Any:
-        """Make one unary call: metadata, timeout, logging, error attribution."""
-        route = parse_path(route_path)
-        name = route.rpc.name if route.rpc is not None else route.method
-        try:
-            check_request(route.rpc, request)
-        except ConfigurationError as exc:
-            exc.rpc = name
-            raise
-        effective = self._timeout(route, timeout, deadline, stub)
-        md = self.metadata(route, stub.metadata, metadata)
-        transport = self.factory._transport_for_call()
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug(
-                "call %s resource=%s api=%s transport=%s timeout=%s",
-                name,
-                self.resource,
-                route.api_version,
-                transport.name,
-                "none" if effective is None else f"{effective:g}s",
-            )
-        started = time.perf_counter()
-        try:
-            reply = await self.factory._retry.run(
-                lambda remaining: transport.unary(
-                    route_path, request, response_type, metadata=md, timeout=remaining
-                ),
-                timeout=effective,
-                idempotent=route.rpc.idempotent if route.rpc is not None else False,
-            )
-        except S3MError as exc:
-            if route.rpc is not None and route.rpc.name == "PostJobSubmit" and type(exc) is InvalidArgument:
-                exc = JobRejected(
-                    exc.message, errors=exc.errors, warnings=exc.warnings, status_code=exc.status_code
-                )
-            exc.rpc = name
-            log.debug(
-                "failed %s after %.1f ms: %s", name, (time.perf_counter() - started) * 1e3, type(exc).__name__
-            )
-            raise exc from exc.__cause__
-        log.debug("done %s in %.1f ms", name, (time.perf_counter() - started) * 1e3)
-        _raise_for_slurm_errors(name, reply)
-        return reply
-
-    def _timeout(self, route: Route, timeout: float | None, deadline: Any, stub: Any) -> float | None:
-        # Precedence: the call's timeout, the call's deadline, the stub's, then the RPC's default.
-        if timeout is not None:
-            return float(timeout)
-        if deadline is not None:
-            return float(deadline.time_remaining())
-        if stub.timeout is not None:
-            return float(stub.timeout)
-        if stub.deadline is not None:
-            return float(stub.deadline.time_remaining())
-        return self.factory.timeouts.for_rpc(route.rpc)
-
-
-def _pairs(metadata: Any) -> Iterable[tuple[str, str]]:
-    if metadata is None:
-        return ()
-    if isinstance(metadata, Mapping):
-        return metadata.items()
-    return metadata  # type: ignore[no-any-return]
-
-
-def _raise_for_slurm_errors(rpc: str, reply: Any) -> None:
-    """A reply that arrived with status OK but carries Slurm ``errors[]`` is still a failure."""
-    errors = getattr(reply, "errors", None)
-    if not errors:
-        return
-    slurm = [SlurmError(e.error_number or 0, e.error, e.description, e.source) for e in errors]
-    warnings = [SlurmWarning(w.description, w.source) for w in getattr(reply, "warnings", None) or ()]
-    if rpc == "PostJobSubmit":
-        if getattr(reply, "job_id", None):
-            return  # submitted despite complaints: the job exists, the caller needs its id
-        raise JobRejected("Slurm rejected the job", rpc=rpc, errors=slurm, warnings=warnings)
-    raise ServerError("Slurm reported errors", rpc=rpc, errors=slurm, warnings=warnings)
-
-
-_WIRED: dict[type[Any], type[Any]] = {}
-
-
-def _wired(stub_class: type[Any]) -> type[Any]:
-    """A subclass of a generated stub whose unary calls go through the factory (cached per class)."""
-    cached = _WIRED.get(stub_class)
-    if cached is not None:
-        return cached
-
-    async def _unary_unary(
-        self: Any,
-        route: str,
-        request: Any,
-        response_type: type[Any],
+        name: str,
+        cardinality: Any,
+        request_type: Any,
+        reply_type: Any,
         *,
         timeout: float | None = None,
         deadline: Any = None,
         metadata: Any = None,
-    ) -> Any:
-        return await self._s3m.call(
-            self, route, request, response_type, timeout=timeout, deadline=deadline, metadata=metadata
-        )
+    ) -> _UnaryStream:
+        """A stream for one unary call (SlurmIndirect has only unary RPCs)."""
+        found = ROUTES.get(name)
+        if found is None:
+            raise Unimplemented(f"{name} is not a SlurmIndirect method this client can route", rpc=name)
+        if getattr(cardinality, "name", "UNARY_UNARY") != "UNARY_UNARY":
+            raise Unimplemented(f"{name}: only unary calls are supported", rpc=name)
+        if timeout is None and deadline is not None:
+            timeout = max(float(deadline.time_remaining()), 0.0)
+        return _UnaryStream(self, found, reply_type, timeout, metadata)
 
-    namespace = {
-        "_unary_unary": _unary_unary,
-        "__module__": stub_class.__module__,
-        "__qualname__": stub_class.__qualname__,
-        "__doc__": stub_class.__doc__,
-    }
-    wired = _WIRED[stub_class] = type(stub_class.__name__, (stub_class,), namespace)
-    return wired
+
+class _UnaryStream:
+    """The send-then-receive exchange of one unary call, made on ``recv_message``."""
+
+    __slots__ = ("_channel", "_metadata", "_reply_type", "_request", "_route", "_timeout")
+
+    def __init__(
+        self,
+        channel: _StubChannel,
+        route: tuple[Rpc, ApiVersion],
+        reply_type: Any,
+        timeout: float | None,
+        metadata: Any,
+    ) -> None:
+        self._channel = channel
+        self._route = route
+        self._reply_type = reply_type
+        self._timeout = timeout
+        self._metadata = metadata
+        self._request: Any = None
+
+    async def __aenter__(self) -> _UnaryStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    async def send_message(self, message: Any, *, end: bool = False) -> None:
+        """Keep the request (it is sent with the call)."""
+        self._request = message
+
+    async def recv_message(self) -> Any:
+        """Make the call and return its reply as the stub's response type."""
+        rpc, version = self._route
+        factory = self._channel.factory
+        request = None if rpc.request == "Empty" else self._request
+        call = factory.make_call(
+            rpc,
+            version,
+            request,
+            resource=self._channel.resource,
+            timeout=self._timeout,
+            metadata=self._metadata,
+        )
+        return await factory.invoke(call, self._reply_type)

@@ -10,20 +10,14 @@ failure of a submission is ambiguous, and ``Slurm.submit`` resolves it by its su
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from s3m_grpc.errors import (
-    ConfigurationError,
-    ConnectError,
-    ProtocolError,
-    RateLimited,
-    S3MError,
-    Unavailable,
-)
+from s3m_grpc.errors import ConfigurationError, ProtocolError, RateLimited, S3MError, Unavailable
 
 T = TypeVar("T")
 
@@ -55,12 +49,14 @@ class RetryPolicy:
             return False
         if idempotent:
             return True
-        return isinstance(exc, (ConnectError, RateLimited))  # nothing reached Slurm: safe even for a submit
+        # A submission is sent again only after a failure that proves it did nothing (the
+        # connection never opened, or a 429: refused before any work).
+        return not exc.outcome_unknown
 
     def delay(self, attempt: int, exc: S3MError, rng: random.Random) -> float:
         """Seconds to wait before attempt number `attempt` + 1 (full jitter; Retry-After wins)."""
-        if isinstance(exc, RateLimited) and exc.retry_after is not None:
-            return exc.retry_after
+        if isinstance(exc, RateLimited) and exc.retry_after is not None and math.isfinite(exc.retry_after):
+            return max(exc.retry_after, 0.0)
         cap = min(self.initial * self.multiplier ** (attempt - 1), self.maximum)
         return rng.uniform(0, cap)
 

@@ -9,6 +9,8 @@ clean dict that protobuf's upb constructor accepts, walking the message descript
 * a bare number where a NoVal struct is expected becomes ``{"set": true, "number": n}`` (older
   data_parsers and slurmdbd write plain integers);
 * an integer where a string is expected becomes its decimal text (v0.0.42 era ``meta`` versions);
+* a number written as a string (ProtoJSON's form of 64-bit integers, which S3M's grpc-gateway may
+  send) becomes the number;
 * a scalar where an array is expected becomes a one-element array.
 
 Anything that still does not fit raises ``SlurmJsonError`` with the JSON path.
@@ -34,8 +36,13 @@ _INTEGER_RANGES = {
     F.TYPE_UINT32: (0, 2**32 - 1),
     F.TYPE_UINT64: (0, 2**64 - 1),
 }
-_NO_VAL = frozenset({"Uint16NoVal", "Uint32NoVal", "Uint64NoVal", "Float64NoVal"})
+_NO_VAL = frozenset(
+    {"Int32NoVal", "Int64NoVal", "Uint16NoVal", "Uint32NoVal", "Uint64NoVal", "Float32NoVal", "Float64NoVal"}
+)
+# Unknown keys already logged. Bounded: the keys come from the network, and a peer that sends a
+# new key with every reply must not grow this process (the first few are the useful ones anyway).
 _warned_unknown: set[tuple[str, str]] = set()
+_WARN_LIMIT = 256
 
 
 class SlurmJsonError(ValueError):
@@ -54,6 +61,7 @@ class _Field:
     repeated: bool
     message: Descriptor | None
     no_val: bool
+    enum_names: frozenset[str] = frozenset()
 
 
 @functools.cache
@@ -65,6 +73,7 @@ def _fields(desc: Descriptor) -> dict[str, _Field]:
             f.is_repeated,
             f.message_type,
             f.message_type is not None and f.message_type.name in _NO_VAL,
+            frozenset(v.name for v in f.enum_type.values) if f.enum_type is not None else frozenset(),
         )
         for f in desc.fields
     }
@@ -81,9 +90,9 @@ def normalize(desc: Descriptor, data: Any, *, strict: bool = False, path: str = 
         if field is None:
             if strict:
                 raise SlurmJsonError(f"{path}/{key}", f"{desc.full_name} has no field {key!r}")
-            if (desc.full_name, key) not in _warned_unknown:
+            if len(_warned_unknown) < _WARN_LIMIT and (desc.full_name, key) not in _warned_unknown:
                 _warned_unknown.add((desc.full_name, key))
-                log.debug("ignoring unknown key %r in %s (a newer Slurm?)", key, desc.full_name)
+                log.debug("ignoring unknown key %r in %s (a newer Slurm?)", key[:64], desc.full_name)
             continue
         if value is None:
             continue
@@ -112,11 +121,25 @@ def _value(field: _Field, value: Any, strict: bool, path: str) -> Any:
         if isinstance(value, bool):
             return value
         raise SlurmJsonError(path, f"expected true/false, got {type(value).__name__}")
-    if kind == F.TYPE_DOUBLE:
+    if kind == F.TYPE_ENUM:
+        names = field.enum_names
+        if isinstance(value, str) and value in names:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value  # a value a newer server added: proto3 enums are open
+        raise SlurmJsonError(path, f"expected one of {sorted(names)}, got {value!r}")
+    if kind in (F.TYPE_DOUBLE, F.TYPE_FLOAT):
+        if isinstance(value, str):
+            try:
+                value = float(value)  # ProtoJSON: "1.5", "NaN", "Infinity"
+            except ValueError:
+                raise SlurmJsonError(path, f"expected a number, got {value[:40]!r}") from None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
         raise SlurmJsonError(path, f"expected a number, got {type(value).__name__}")
     low, high = _INTEGER_RANGES[kind]
+    if isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit() and len(value) <= 20:
+        value = int(value)  # ProtoJSON writes 64-bit integers as strings
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
@@ -126,15 +149,43 @@ def _value(field: _Field, value: Any, strict: bool, path: str) -> Any:
     return value
 
 
-def to_json(message: Message) -> dict[str, Any]:
-    """An upb message as Slurm JSON: the fields that are set, integers as numbers (not ProtoJSON strings)."""
+def to_json(message: Message, *, defaults: bool = False) -> dict[str, Any]:
+    """An upb message as Slurm JSON: field names as keys, integers as numbers (not ProtoJSON strings).
+
+    Without `defaults`, only the fields that are set; with it, every scalar and repeated field too
+    (0, "", false, []), so that a reply reads the same whether it came as protobuf, where zero
+    values are not on the wire, or as JSON. Sub-messages appear when they are present.
+    """
     out: dict[str, Any] = {}
+    if defaults:
+        for field in message.DESCRIPTOR.fields:
+            if field.type == F.TYPE_MESSAGE and not field.is_repeated and not message.HasField(field.name):
+                continue
+            if field.has_presence and field.type != F.TYPE_MESSAGE and not message.HasField(field.name):
+                continue  # proto3 `optional` and unset: absent, as Slurm's "not given"
+            out[field.name] = _json_value(field, getattr(message, field.name), defaults)
+        return out
     for field, value in message.ListFields():
-        if field.type == F.TYPE_MESSAGE:
-            out[field.name] = [to_json(v) for v in value] if field.is_repeated else to_json(value)
-        else:
-            out[field.name] = list(value) if field.is_repeated else value
+        out[field.name] = _json_value(field, value, defaults)
     return out
+
+
+def _json_value(field: FieldDescriptor, value: Any, defaults: bool) -> Any:
+    if field.type == F.TYPE_MESSAGE:
+        if field.message_type.GetOptions().map_entry:
+            inner = field.message_type.fields_by_name["value"]
+            return {k: _json_value(inner, v, defaults) for k, v in value.items()}
+        if field.is_repeated:
+            return [to_json(v, defaults=defaults) for v in value]
+        return to_json(value, defaults=defaults)
+    if field.type == F.TYPE_ENUM:
+        names = field.enum_type.values_by_number
+
+        def convert(number: int) -> str | int:
+            return names[number].name if number in names else number
+
+        return [convert(v) for v in value] if field.is_repeated else convert(value)
+    return list(value) if field.is_repeated else value
 
 
 def to_upb(message_class: type[Message], data: Any, *, strict: bool = False) -> Message:

@@ -1,10 +1,14 @@
-"""Read-only, lazily decoded views of Slurm objects, for listings of thousands of jobs and nodes.
+"""Read-only, lazily decoded views of S3M's messages, for listings of thousands of jobs and nodes.
 
 A listing is decoded once by the fast runtime (upb for gRPC bytes, orjson for REST JSON), and each
-element is wrapped, not copied: a ``JobView`` reads a field only when asked. Attribute names are
-Slurm's field names (``job.job_id``, ``job.partition``), plus a few conveniences (``job.state``,
-``job.exit_code`` as a plain int, NoVal structs as ``int | None`` or ``math.inf``). Any other Slurm
-field is reachable as an attribute too (``job.tres_req_str``), as plain Python values.
+element is wrapped, not copied: a ``JobView`` reads a field only when asked. Attribute names are the
+messages' field names (``job.job_id``, ``job.partition``), plus a few conveniences (``job.state``,
+``job.exit_code`` as a plain int, NoVal structs as ``int | None`` or ``math.inf``). Any other field
+is reachable as an attribute too (``job.tres_req_str``), as plain Python values.
+
+S3M answers GetJobs in slurmctld's shape (``JobView``: ``job_state``, ``user_name``, ...) and GetJob
+in slurmdbd's (``JobRecord``: ``state.current``, ``time.start``, ``steps``, ``user``); both offer
+the same conveniences (``state``, ``exit_code``, ``start_time``, ``terminal``, ...).
 """
 
 from __future__ import annotations
@@ -15,7 +19,24 @@ from typing import Any, ClassVar
 
 from google.protobuf.message import Message
 
+from s3m_grpc.slurmdefs import TERMINAL_STATES
+
 Number = int | float
+
+
+def number(value: Any) -> Number | None:
+    """A JSON number, or one written as a string (ProtoJSON's 64-bit integers), or None."""
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return None
 
 
 def no_val(value: Any) -> Number | None:
@@ -25,14 +46,12 @@ def no_val(value: Any) -> Number | None:
     if isinstance(value, Mapping):
         if value.get("infinite"):
             return math.inf
-        return value.get("number") if value.get("set") else None
+        return number(value.get("number", 0)) if value.get("set") else None
     if isinstance(value, Message):
         if value.infinite:
             return math.inf
         return value.number if value.set else None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    return None
+    return number(value)
 
 
 # (descriptor, field name) -> whether the field tracks presence; filled on first use. A listing reads
@@ -122,7 +141,7 @@ class JobView(View):
     def job_id(self) -> int:
         """Slurm's job id."""
         raw = self._raw
-        return raw.job_id if isinstance(raw, Message) else int(raw.get("job_id") or 0)
+        return raw.job_id if isinstance(raw, Message) else int(number(raw.get("job_id")) or 0)
 
     @property
     def name(self) -> str:
@@ -210,8 +229,142 @@ class JobView(View):
 
     @property
     def stdout_path(self) -> str:
-        """Where the job's standard output goes (expanded when Slurm says so)."""
-        return str(self._get("stdout_expanded") or self._get("standard_output") or "")
+        """Where the job's standard output goes (Slurm's pattern, e.g. ``slurm-%j.out``)."""
+        return str(self._get("standard_output") or "")
+
+    @property
+    def working_directory(self) -> str:
+        """The job's working directory."""
+        return str(self._get("current_working_directory") or "")
+
+    @property
+    def terminal(self) -> bool:
+        """True once the job has ended, in whatever way."""
+        return self.state in TERMINAL_STATES
+
+
+class JobRecord(View):
+    """One job as GetJob returns it: slurmdbd's record (``state.current``, ``time``, ``steps``)."""
+
+    __slots__ = ()
+    _repr_fields = ("job_id", "name", "state", "partition")
+
+    def _sub(self, group: str, name: str) -> Any:
+        value = self._get(group)
+        return None if value is None else field_of(value, name)
+
+    @property
+    def job_id(self) -> int:
+        """Slurm's job id."""
+        return int(number(self._get("job_id")) or 0)
+
+    @property
+    def name(self) -> str:
+        """The job name."""
+        return str(self._get("name") or "")
+
+    @property
+    def job_state(self) -> list[str]:
+        """Slurm's state flags, e.g. ``["RUNNING"]`` (``state.current``)."""
+        return list(self._sub("state", "current") or [])
+
+    @property
+    def state(self) -> str:
+        """The base state: PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, ..."""
+        states = self._sub("state", "current")
+        return str(states[0]) if states else "UNKNOWN"
+
+    @property
+    def state_reason(self) -> str:
+        """Why the job is pending or ended (``state.reason``)."""
+        return str(self._sub("state", "reason") or "")
+
+    @property
+    def user_name(self) -> str:
+        """The submitting user (``user``)."""
+        return str(self._get("user") or "")
+
+    @property
+    def group_name(self) -> str:
+        """The job's group (S3M spells the field ``gruop`` before v0.0.44)."""
+        raw = self._raw
+        names = raw.DESCRIPTOR.fields_by_name if isinstance(raw, Message) else raw
+        return str(self._get("group" if "group" in names else "gruop") or "")
+
+    @property
+    def partition(self) -> str:
+        """The partition the job runs in (or waits for)."""
+        return str(self._get("partition") or "")
+
+    @property
+    def account(self) -> str:
+        """The account charged."""
+        return str(self._get("account") or "")
+
+    @property
+    def nodes(self) -> str:
+        """The allocated nodes as a hostlist."""
+        return str(self._get("nodes") or "")
+
+    @property
+    def comment(self) -> str:
+        """The user's job comment (``comment.job``)."""
+        return str(self._sub("comment", "job") or "")
+
+    @property
+    def exit_code(self) -> int | None:
+        """The batch script's exit code, or None while the job has not ended."""
+        if not self.terminal:
+            return None
+        value = no_val(self._sub("exit_code", "return_code"))
+        return None if value is None or value is math.inf else int(value)
+
+    @property
+    def signal(self) -> str:
+        """The signal that ended the job (``SIGKILL``), or ""."""
+        code = self._get("exit_code")
+        sig = None if code is None else field_of(code, "signal")
+        return str((None if sig is None else field_of(sig, "name")) or "")
+
+    @property
+    def start_time(self) -> Number | None:
+        """UNIX time the job started, None if it has not."""
+        return number(self._sub("time", "start")) or None
+
+    @property
+    def end_time(self) -> Number | None:
+        """UNIX time the job ended, None if it has not."""
+        return number(self._sub("time", "end")) or None
+
+    @property
+    def elapsed(self) -> int:
+        """Seconds the job has run."""
+        return int(number(self._sub("time", "elapsed")) or 0)
+
+    @property
+    def time_limit(self) -> Number | None:
+        """Not in S3M's slurmdb record (its ``time`` has no limit): always None."""
+        return None
+
+    @property
+    def stdout_path(self) -> str:
+        """Where the job's standard output went, with Slurm's patterns expanded."""
+        return str(self._get("stdout_expanded") or self._get("stdout") or "")
+
+    @property
+    def stderr_path(self) -> str:
+        """Where the job's standard error went, with Slurm's patterns expanded."""
+        return str(self._get("stderr_expanded") or self._get("stderr") or "")
+
+    @property
+    def working_directory(self) -> str:
+        """The job's working directory."""
+        return str(self._get("working_directory") or "")
+
+    @property
+    def steps(self) -> list[View]:
+        """The job's steps (``step.id``, ``state``, ``exit_code``, ...)."""
+        return [View(s) for s in (self._get("steps") or [])]
 
     @property
     def terminal(self) -> bool:
@@ -296,6 +449,16 @@ class PartitionView(View):
         """``["UP"]``, ``["DOWN"]``, ..."""
         return list(self._sub("partition", "state") or [])
 
+    @property
+    def allowed_nodes(self) -> str:
+        """Nodes jobs may use (``allowed_configuration`` before v0.0.44, then ``allowed_allocation``)."""
+        nodes = self._get("nodes")
+        if nodes is None:
+            return ""
+        names = nodes.DESCRIPTOR.fields_by_name if isinstance(nodes, Message) else nodes
+        name = "allowed_allocation" if "allowed_allocation" in names else "allowed_configuration"
+        return str(field_of(nodes, name) or "")
+
 
 class ReservationView(View):
     """One advance reservation."""
@@ -322,21 +485,6 @@ class ReservationView(View):
     def end_time(self) -> Number | None:
         """UNIX end time."""
         return no_val(self._get("end_time"))
-
-
-TERMINAL_STATES = frozenset(
-    {
-        "COMPLETED",
-        "FAILED",
-        "CANCELLED",
-        "TIMEOUT",
-        "NODE_FAIL",
-        "OUT_OF_MEMORY",
-        "PREEMPTED",
-        "BOOT_FAIL",
-        "DEADLINE",
-    }
-)
 
 
 class Listing(Sequence[View]):

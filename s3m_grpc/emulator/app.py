@@ -28,8 +28,10 @@ from s3m_grpc.config import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, is_loopback
 from s3m_grpc.emulator.api import Gateway, Resource
 from s3m_grpc.emulator.backend import Backend
 from s3m_grpc.emulator.faults import Fault, FaultPlan, fault_from_mapping
+from s3m_grpc.emulator.files import private_dir, write_private
 from s3m_grpc.emulator.model import EmulatorConfig, load_config
-from s3m_grpc.emulator.scheduler import Scheduler, SlurmRejection
+from s3m_grpc.emulator.scheduler import Scheduler
+from s3m_grpc.emulator.state import SlurmRejection
 from s3m_grpc.emulator.store import JobStore
 from s3m_grpc.errors import ConfigurationError
 
@@ -94,6 +96,9 @@ class Emulator:
         self.faults.extend(fault_from_mapping(f) for f in self.config.faults)
         self.faults.extend(faults)
         self._state_dir = Path(state_dir) if state_dir is not None else None
+        if work_dir is None and self._state_dir is not None:
+            # Jobs that wait across a restart need their default working directory to survive it.
+            work_dir = self._state_dir / "work"
         self._own_work_dir = work_dir is None
         self.work_dir = (
             Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="s3m-emulator-"))
@@ -156,13 +161,12 @@ class Emulator:
         return {EMULATOR_HOST_ENV: self.grpc_target, EMULATOR_REST_ENV: self.rest_url}
 
     def write_header_file(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``Authorization: <token>`` with mode 0600, for ``curl -H @FILE``."""
-        file = Path(path)
-        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(f"Authorization: {self.token}\n")
-        file.chmod(0o600)  # O_CREAT's mode does not apply to a file that already existed
-        return file
+        """Write ``Authorization: <token>`` with mode 0600, for ``curl -H @FILE``.
+
+        The file is written beside `path` and renamed over it, so a symlink planted there (by
+        another user, to a file of theirs) is replaced, never followed.
+        """
+        return write_private(path, f"Authorization: {self.token}\n")
 
     def _bracketed(self) -> str:
         return f"[{self.host}]" if ":" in self.host else self.host
@@ -206,8 +210,7 @@ class Emulator:
             self.schedulers = dict.fromkeys(self.config.resources, cluster)  # type: ignore[arg-type]
             return dict.fromkeys(self.config.resources, cluster)
         for name, model in self.config.resources.items():
-            work = self.work_dir / name
-            work.mkdir(parents=True, exist_ok=True)
+            work = private_dir(self.work_dir / name, what="the emulator's work directory")
             scheduler = Scheduler(
                 model,
                 time_scale=self.time_scale,

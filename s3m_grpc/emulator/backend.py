@@ -1,9 +1,10 @@
 """What the gateway needs from whatever runs the jobs: the built-in scheduler or a real Slurm cluster.
 
 Both ``Scheduler`` (the model, in this process) and ``SlurmBackend`` (Slurm's commands) provide
-these. Answers are Slurm JSON in v0.0.43's shape (the renderer writes v0.0.42 and protobuf from it);
-refusals are ``SlurmRejection``s. A method may answer directly or with an awaitable, because the
-model knows at once and a real cluster has to be asked.
+these. Answers are Slurm's own objects in SchedMD's v0.0.43 shapes (``render`` turns them into
+S3M's messages for each API version, as JSON or protobuf); refusals are ``SlurmRejection``s. A
+method may answer directly or with an awaitable, because the model knows at once and a real
+cluster has to be asked.
 """
 
 from __future__ import annotations
@@ -46,11 +47,16 @@ class Backend(Protocol):
     def visible_jobs(self) -> Any:
         """Every job the controller still holds."""
 
-    def cancel(self, job_id: int, signal_text: str = "", flags: str = "") -> Awaitable[None] | None:
-        """Signal or cancel a job."""
+    def cancel(
+        self, job_id: int, signal_text: str = "", flags: str = ""
+    ) -> Awaitable[str | None] | str | None:
+        """Signal or cancel a job; a warning's text if it had already ended (not an error)."""
 
     def job_info(self, job: Any) -> JsonObject:
-        """A job object as v0.0.43 JobInfo JSON (with ``job_id`` and ``rev`` for caching)."""
+        """slurmctld's ``job_info`` of a job object (which has ``job_id`` and ``rev`` for caching)."""
+
+    def job_record(self, job: Any) -> JsonObject:
+        """slurmdbd's ``job`` record of it (S3M's GetJob shape)."""
 
     def node_list(self) -> list[JsonObject] | Awaitable[list[JsonObject]]:
         """Every node."""

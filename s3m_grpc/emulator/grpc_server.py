@@ -1,14 +1,17 @@
-"""The gRPC front end: SlurmIndirect for every API version, on grpclib, over the shared Gateway."""
+"""The gRPC front end: SlurmIndirect for every API version, on grpclib, over the shared Gateway.
+
+Methods are ``/olcf.s3m.slurm.v004x.SlurmIndirect/*`` and route on the ``olcf-resource`` metadata,
+as S3M's. The token is checked before the request body is read.
+"""
 
 from __future__ import annotations
 
-import importlib
 import socket
 from ssl import SSLContext
 from typing import Any
 
 import grpclib.const
-from google.protobuf import empty_pb2
+from google.protobuf import empty_pb2, unknown_fields
 from google.protobuf.message import DecodeError
 from grpclib import GRPCError
 from grpclib.const import Status
@@ -16,8 +19,8 @@ from grpclib.encoding.proto import ProtoCodec
 from grpclib.server import Server
 
 from s3m_grpc import redact
-from s3m_grpc.emulator.api import ApiError, Call, DropConnection, Gateway
-from s3m_grpc.rpc import API_VERSION_KEY, AUTHORIZATION_KEY, PACKAGES, RESOURCE_KEY, RPCS, Rpc
+from s3m_grpc.emulator.api import ApiError, DropConnection, Gateway, Request
+from s3m_grpc.rpc import AUTHORIZATION_KEY, RESOURCE_KEY, RPCS, VERSIONS, ApiVersion, Rpc
 from s3m_grpc.slurmjson import to_json
 from s3m_grpc.status_details import SlurmStatusDetailsCodec
 
@@ -55,50 +58,42 @@ class PassThroughCodec(ProtoCodec):
 
 
 class SlurmIndirectService:
-    """The SlurmIndirect service of one API version (package ``slurm.v0043`` or ``slurm.v0042``)."""
+    """The SlurmIndirect service of one API version (package ``olcf.s3m.slurm.v0043``, ...)."""
 
-    def __init__(self, gateway: Gateway, version: str) -> None:
+    def __init__(self, gateway: Gateway, version: ApiVersion) -> None:
         self.gateway = gateway
         self.version = version
-        self.package = f"slurm.{PACKAGES[version]}"
-        self.module = importlib.import_module(f"s3m_apis_pb.{self.package}.slurm_pb2")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         """grpclib's handler table: one unary handler per RPC of the table."""
+        module = self.version.upb
         return {
-            rpc.grpc_path(self.package): grpclib.const.Handler(
+            self.version.grpc_path(rpc): grpclib.const.Handler(
                 self._handler(rpc),
                 grpclib.const.Cardinality.UNARY_UNARY,
-                empty_pb2.Empty if rpc.request == "Empty" else getattr(self.module, rpc.request),
-                getattr(self.module, rpc.response),
+                empty_pb2.Empty if rpc.request == "Empty" else getattr(module, rpc.request),
+                getattr(module, rpc.response),
             )
             for rpc in RPCS
         }
 
     def _handler(self, rpc: Rpc) -> Any:
         async def handle(stream: Any) -> None:
-            request = await stream.recv_message()
-            params = to_json(request) if rpc.request != "Empty" else {}
             metadata = stream.metadata
-            call = Call(
+            request = Request(
                 "grpc",
                 rpc,
-                self.version,
+                self.version.name,
                 _text(metadata.get(RESOURCE_KEY)),
                 _text(metadata.get(AUTHORIZATION_KEY)),
-                params,
             )
-            requested_version = _text(metadata.get(API_VERSION_KEY))
             try:
-                if requested_version and requested_version != self.version:
-                    raise ApiError(
-                        3,
-                        400,
-                        9000,
-                        "Invalid query",
-                        f"{API_VERSION_KEY} {requested_version!r} does not match {self.package}",
-                    )
-                reply = await self.gateway.handle(call)
+                scope = self.gateway.authenticate(request.token)  # before reading the body
+                message = await stream.recv_message()
+                if rpc.request != "Empty":
+                    _refuse_unknown_fields(message)
+                    request.params = to_json(message)
+                reply = await self.gateway.handle(request, scope=scope)
             except ApiError as error:
                 raise GRPCError(
                     Status(error.grpc_status), error.error.description, ([error.error], [])
@@ -112,21 +107,44 @@ class SlurmIndirectService:
                 if fault.kind == "accept_then_drop":
                     _abort(stream)  # the work is done; the answer never leaves
                     return
-                data = b"\xff\xff\xff\xff\x0f" if fault.kind == "malformed" else _truncated(data)
+                data = (
+                    b"\xff\xff\xff\xff\x0f"
+                    if fault.kind == "malformed"
+                    else _truncated(data, self.version, rpc)
+                )
             await stream.send_message(PreEncoded(data))
 
         return handle
 
 
-def _truncated(data: bytes) -> bytes:
-    """The reply cut short inside a field (a cut that happens to fall between fields parses)."""
-    from google.protobuf.message import DecodeError
-    from s3m_apis_pb.slurm.v0043 import slurm_pb2
+def _refuse_unknown_fields(message: Any, path: str = "") -> None:
+    """Fields the version's message does not have would be dropped on the way: refuse them instead."""
+    unknown = [f"{path}{field.field_number}" for field in unknown_fields.UnknownFieldSet(message)]
+    if unknown:
+        raise ApiError(
+            3,
+            400,
+            9001,
+            "Failed to parse",
+            f"{message.DESCRIPTOR.full_name} has no field number {', '.join(unknown)} "
+            "(a different API version's message?)",
+            source="request body",
+        )
+    for field, value in message.ListFields():
+        if field.message_type is not None:
+            for i, item in enumerate(value if field.is_repeated else [value]):
+                _refuse_unknown_fields(
+                    item, f"{path}{field.name}[{i}]." if field.is_repeated else f"{path}{field.name}."
+                )
 
+
+def _truncated(data: bytes, version: ApiVersion, rpc: Rpc) -> bytes:
+    """The reply cut short inside a field (a cut that happens to fall between fields parses)."""
+    response = getattr(version.upb, rpc.response)
     cut = max(len(data) // 2, 1)
     while cut > 1:
         try:
-            slurm_pb2.OpenapiJobInfoResp.FromString(data[:cut])
+            response.FromString(data[:cut])
         except DecodeError:
             return data[:cut]
         cut -= 1
@@ -161,7 +179,7 @@ async def start_grpc(
     """Serve SlurmIndirect (every version) for `gateway`; returns the server and its port."""
     sock = bind(host, port)
     server = Server(
-        [SlurmIndirectService(gateway, v) for v in PACKAGES],
+        [SlurmIndirectService(gateway, v) for v in VERSIONS.values()],
         codec=PassThroughCodec(),
         status_details_codec=SlurmStatusDetailsCodec(),
     )

@@ -4,7 +4,7 @@ A config file (TOML, or JSON with the same shape) replaces the built-in model of
 names::
 
     [resources.defiant]
-    versions = ["v0.0.42", "v0.0.43"]
+    versions = ["v0.0.42", "v0.0.43"]     # default: OLCF's published versions for the name
 
     [[resources.defiant.nodes]]
     names = "defiant[001-036]"      # a Slurm hostlist range
@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from s3m_grpc.errors import ConfigurationError
+from s3m_grpc.rpc import RESOURCE_VERSIONS, VERSIONS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -201,7 +202,7 @@ def default_models() -> dict[str, ClusterModel]:
         ),
         "odo": ClusterModel(
             "odo",
-            ("v0.0.43",),
+            ("v0.0.43", "v0.0.44"),
             _nodes("odo", 1, 4, cpus=32),
             (
                 PartitionModel(
@@ -278,7 +279,10 @@ def _model_from_mapping(name: str, spec: Mapping[str, Any]) -> ClusterModel:
             )
             for r in spec.get("reservations", [])
         ]
-        versions = tuple(spec.get("versions", ["v0.0.42", "v0.0.43"]))
+        versions = tuple(spec.get("versions", RESOURCE_VERSIONS.get(name, ("v0.0.42", "v0.0.43", "v0.0.44"))))
+        unknown = [v for v in versions if v not in VERSIONS]
+        if unknown:
+            raise ValueError(f"unknown API versions {unknown}; S3M publishes {sorted(VERSIONS)}")
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigurationError(f"resource {name!r} in the emulator config: {exc}") from None
     return ClusterModel(name, versions, tuple(nodes), tuple(partitions), tuple(reservations))

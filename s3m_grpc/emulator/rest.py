@@ -1,4 +1,9 @@
-"""The REST front end: S3M's ``/slurm[/open]/{version}/{resource}/...`` paths, over the shared Gateway."""
+"""The REST front end: S3M's ``/slurm[/open]/{version}/{resource}/...`` paths, over the shared Gateway.
+
+Bodies are JSON keyed by the messages' field names (S3M's json names). The token is checked before
+the body is read; a submitted job description with a field S3M's does not have is refused with the
+field's name (S3M's own gateway would drop it silently).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from s3m_grpc.emulator.api import ApiError, Call, DropConnection, Gateway, Reply
+from s3m_grpc.emulator.api import ApiError, DropConnection, Gateway, Reply, Request
 from s3m_grpc.emulator.grpc_server import bind
-from s3m_grpc.rpc import PACKAGES, RPCS, Rpc
+from s3m_grpc.rpc import RPCS, VERSIONS, Rpc
 from s3m_grpc.slurmjson import SlurmJsonError, normalize
 
 log = logging.getLogger("s3m_grpc.emulator.rest")
@@ -34,14 +39,15 @@ def _handler(gateway: Gateway, rpc: Rpc) -> Any:
     async def handle(request: web.Request) -> web.StreamResponse:
         version = request.match_info["version"]
         resource = request.match_info["resource"]
-        call = Call("rest", rpc, version, resource, request.headers.get("Authorization"))
+        call = Request("rest", rpc, version, resource, request.headers.get("Authorization"))
         try:
-            if version not in PACKAGES:
+            scope = gateway.authenticate(call.token)  # before the body is read
+            if version not in VERSIONS:
                 raise ApiError(
-                    12, 404, 9007, "Unsupported API version", f"unknown Slurm API version {version!r}"
+                    12, 404, 9007, "Unsupported API version", f"unknown Slurm API version {version[:20]!r}"
                 )
-            call.params = await _params(request, rpc, gateway, version)
-            reply = await gateway.handle(call)
+            call.params = await _params(request, rpc, version)
+            reply = await gateway.handle(call, scope=scope)
         except ApiError as error:
             return _error(gateway, call, error)
         except DropConnection:
@@ -51,7 +57,7 @@ def _handler(gateway: Gateway, rpc: Rpc) -> Any:
     return handle
 
 
-async def _params(request: web.Request, rpc: Rpc, gateway: Gateway, version: str) -> dict[str, Any]:
+async def _params(request: web.Request, rpc: Rpc, version: str) -> dict[str, Any]:
     params: dict[str, Any] = {k: v for k, v in request.match_info.items() if k not in ("version", "resource")}
     for name in rpc.query:
         if name in request.query:
@@ -60,8 +66,8 @@ async def _params(request: web.Request, rpc: Rpc, gateway: Gateway, version: str
         raw = await request.read()
         try:
             body = orjson.loads(raw)
-            cls = gateway.renderer.message_class(version, rpc.request)
-            params.update(normalize(cls.DESCRIPTOR, body))
+            cls = getattr(VERSIONS[version].upb, rpc.request)
+            params.update(normalize(cls.DESCRIPTOR, body, strict=True))
         except orjson.JSONDecodeError as exc:
             raise ApiError(
                 3, 400, 9001, "Failed to parse", f"request body is not JSON: {exc.msg}", source="request body"
@@ -85,12 +91,8 @@ def _answer(request: web.Request, reply: Reply) -> web.StreamResponse:
     return web.Response(body=body, content_type=JSON)
 
 
-def _error(gateway: Gateway, call: Call, error: ApiError) -> web.Response:
-    resource = gateway.resources.get(call.resource or "")
-    cluster = resource.scheduler.model.name if resource is not None else ""
-    version = call.version if call.version in PACKAGES else "v0.0.43"
-    call.version = version
-    body = orjson.dumps(gateway.renderer.error_body(call, error, cluster))
+def _error(gateway: Gateway, call: Request, error: ApiError) -> web.Response:
+    body = orjson.dumps(gateway.error_body(call, error))
     headers = {"Retry-After": f"{error.retry_after:g}"} if error.retry_after is not None else None
     return web.Response(status=error.http_status, body=body, content_type=JSON, headers=headers)
 

@@ -7,10 +7,12 @@ come out of ``squeue --json`` (Slurm 22.05 speaks data_parser v0.0.38: plain int
 states) and are cancelled with ``scancel``. Nodes come from ``sinfo --json``; partitions,
 reservations, ping and diag, which 22.05 has no JSON for, from ``scontrol -o`` and ``sdiag`` text.
 
-Everything is translated into v0.0.43 shapes, driven by the message descriptors: a plain integer
-becomes a no_val struct, Slurm's NO_VAL and INFINITE become ``set: false`` and ``infinite: true``,
-and a field the commands cannot supply is left unset, as slurmrestd leaves it, never invented.
-Slurm's refusals become the same errors (numbers and gRPC/HTTP status) the built-in scheduler gives.
+Everything is translated into Slurm's v0.0.43 shapes, driven by S3M's message descriptors (the
+fields S3M carries): a plain integer becomes a no_val struct, Slurm's NO_VAL and INFINITE become
+``set: false`` and ``infinite: true``, and a field the commands cannot supply is left unset, as
+slurmrestd leaves it, never invented; ``render`` then shapes them per API version, as for the
+built-in scheduler. GetJob's slurmdb record is derived from squeue's view of the job. Slurm's
+refusals become the same errors (numbers and gRPC/HTTP status) the built-in scheduler gives.
 """
 
 from __future__ import annotations
@@ -22,17 +24,20 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import orjson
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from s3m_apis_pb.slurm.v0043 import slurm_pb2
+from s3m_apis_pb.slurm.v0044 import slurm_pb2
 
-from s3m_grpc.emulator.scheduler import SlurmRejection, exit_struct, no_val, number_of
-from s3m_grpc.views import TERMINAL_STATES
+from s3m_grpc.emulator import answers
+from s3m_grpc.emulator.state import SlurmRejection, exit_struct
+from s3m_grpc.slurmdefs import BY_TEXT, TERMINAL_STATES, no_val, number_of
 
 log = logging.getLogger("s3m_grpc.emulator.slurm")
 JsonObject = dict[str, Any]
@@ -40,20 +45,6 @@ COMMANDS = ("sbatch", "scancel", "squeue", "sinfo", "scontrol", "sdiag")
 NO_VAL32, INFINITE32 = 0xFFFFFFFE, 0xFFFFFFFF
 NO_VAL64, INFINITE64 = 0xFFFFFFFFFFFFFFFE, 0xFFFFFFFFFFFFFFFF
 
-# Slurm's own error texts (slurm_strerror) -> (error number, gRPC status, HTTP status), for the
-# refusals the Slurm commands print; the numbers are those the built-in scheduler uses too.
-SLURM_ERRORS = {
-    "Invalid partition name specified": (2000, 3, 400),
-    "More processors requested than permitted": (2005, 3, 400),
-    "Node count specification invalid": (2006, 3, 400),
-    "Job script not specified": (2009, 3, 400),
-    "Requested node configuration is not available": (2014, 3, 400),
-    "Invalid job id specified": (2017, 5, 404),
-    "Job/step already completing or completed": (2021, 9, 409),
-    "Requested time limit is invalid (missing or exceeds some limit)": (2051, 3, 400),
-    "Invalid account or account/partition combination specified": (2045, 3, 400),
-    "Invalid qos specification": (2066, 3, 400),
-}
 _ERROR_LINE = re.compile(r"error: (?:.*?: )?(?P<text>[A-Z][^:\n]*?)\s*$", re.MULTILINE)
 
 
@@ -83,9 +74,11 @@ class SlurmBackend:
             raise SlurmCommandError(
                 f"the Slurm backend needs {', '.join(missing)} on PATH (Debian: apt-get install slurm-wlm)"
             )
-        self.env = dict(os.environ)
+        # The commands run with this fixed environment and by absolute path, whatever requests say.
+        self.commands = {c: str(shutil.which(c)) for c in COMMANDS}
+        self.env = {k: v for k, v in os.environ.items() if k in ("PATH", "SLURM_CONF", "HOME", "LANG", "TZ")}
         if slurm_conf:
-            self.env["SLURM_CONF"] = slurm_conf
+            self.env["SLURM_CONF"] = str(slurm_conf)
         self.timeout = timeout
         self.started_at = int(time.time())
         self.rpc_counts: dict[str, int] = {}
@@ -133,12 +126,28 @@ class SlurmBackend:
         }
 
     async def submit(self, desc: JsonObject, script: str) -> int:
-        """``sbatch --parsable`` with the description as options and the script on stdin."""
+        """``sbatch --parsable`` with the description as options and the script on stdin.
+
+        sbatch runs with the gateway's own fixed environment, never the request's: a request's
+        ``LD_PRELOAD``, ``PATH`` or ``SLURM_CONF`` must not reach the gateway's processes. The job's
+        variables go in a private file, as the job's (``--export=NONE --export-file``).
+        """
         if not script or not script.strip():
-            raise SlurmRejection(2009, "Job script not specified", "Batch job script empty or missing")
-        argv, env = sbatch_arguments(desc)
-        job_env = {k: v for k, v in self.env.items() if k in ("PATH", "SLURM_CONF")} | env
-        out = await self._run("sbatch", "--parsable", *argv, stdin=script.encode(), env=job_env)
+            raise SlurmRejection(2009, description="Batch job script empty or missing")
+        argv, environment = sbatch_arguments(desc)
+        with tempfile.TemporaryDirectory(prefix="s3m-sbatch-") as private:  # 0700
+            env_file = Path(private) / "environment"
+            fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(b"".join(entry.encode() + b"\0" for entry in environment))
+            out = await self._run(
+                "sbatch",
+                "--parsable",
+                "--export=NONE",
+                f"--export-file={env_file}",
+                *argv,
+                stdin=script.encode(),
+            )
         return int(out.strip().split(";")[0])
 
     async def job(self, job_id: int) -> SlurmJob:
@@ -147,27 +156,22 @@ class SlurmBackend:
         for job in jobs:
             if job.job_id == job_id:
                 return job
-        raise SlurmRejection(
-            2017, "Invalid job id specified", f"job {job_id} not found", grpc_status=5, http_status=404
-        )
+        raise SlurmRejection(2017, description=f"job {job_id} not found")
 
     async def visible_jobs(self) -> list[SlurmJob]:
         """Every job slurmctld still holds."""
         return await self._squeue()
 
-    async def cancel(self, job_id: int, signal_text: str = "", flags: str = "") -> None:
-        """``scancel``; a job that already ended gives 2021, as slurmctld's kill RPC does."""
-        # scancel itself says nothing (and exits 0) for an unknown or finished job, so ask squeue
-        # first: 2017 for an unknown id, 2021 for a job that has ended.
+    async def cancel(self, job_id: int, signal_text: str = "", flags: str = "") -> str | None:
+        """``scancel``; a job that already ended is not an error (a warning's text is returned).
+
+        scancel itself says nothing (and exits 0) for an unknown or finished job, so squeue is asked
+        first: 2017 for an unknown id, and for a job that has ended, slurmrestd's warning.
+        """
         job = await self.job(job_id)
-        if job.raw.get("job_state") in TERMINAL_STATES:
-            raise SlurmRejection(
-                2021,
-                "Job/step already completing or completed",
-                f"job {job_id} has ended",
-                grpc_status=9,
-                http_status=409,
-            )
+        state = job.raw.get("job_state")
+        if state in TERMINAL_STATES:
+            return f"Job was already sent signal {signal_text or 'SIGKILL'} (job {job_id} is {state})"
         argv = [f"--signal={signal_text}"] if signal_text else []
         upper = flags.upper()
         if "BATCH_JOB" in upper:
@@ -175,10 +179,15 @@ class SlurmBackend:
         elif "FULL_JOB" in upper:
             argv.append("--full")
         await self._run("scancel", *argv, str(job_id))
+        return None
 
     def job_info(self, job: SlurmJob) -> JsonObject:
         """A job in v0.0.43's shape."""
         return job_info(job.raw)
+
+    def job_record(self, job: SlurmJob) -> JsonObject:
+        """slurmdbd's record of a job, derived from squeue's view of it (the script is not asked for)."""
+        return answers.job_record(self.job_info(job), now=time.time())
 
     async def node_list(self) -> list[JsonObject]:
         """``sinfo --json`` nodes in v0.0.43's shape."""
@@ -221,13 +230,14 @@ class SlurmBackend:
         data = orjson.loads(out)
         return [SlurmJob(int(j["job_id"]), j) for j in data.get("jobs", [])]
 
-    async def _run(self, *argv: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> str:
+    async def _run(self, *argv: str, stdin: bytes | None = None) -> str:
         process = await asyncio.create_subprocess_exec(
-            *argv,
+            self.commands[argv[0]],
+            *argv[1:],
             stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=env if env is not None else self.env,
+            env=self.env,
         )
         try:
             out, err = await asyncio.wait_for(process.communicate(stdin), self.timeout)
@@ -251,11 +261,11 @@ class SlurmBackend:
 
 def rejection_from(command: str, stderr: str) -> SlurmRejection:
     """The SlurmRejection for a failed command, by Slurm's error text."""
-    for text, (number, grpc_status, http_status) in SLURM_ERRORS.items():
+    for text in BY_TEXT:
         if text in stderr:
-            return SlurmRejection(
-                number, text, stderr.strip()[:500], grpc_status=grpc_status, http_status=http_status
-            )
+            found = SlurmRejection.from_text(text, stderr.strip()[:500])
+            if found is not None:
+                return found
     if "Unable to contact slurm controller" in stderr or "Connection refused" in stderr:
         return SlurmRejection(
             1800,
@@ -286,56 +296,42 @@ _STRING_OPTIONS = {
     "standard_output": "--output",
     "standard_error": "--error",
     "standard_input": "--input",
-    "constraints": "--constraint",
-    "dependency": "--dependency",
-    "array": "--array",
     "reservation": "--reservation",
-    "nodes": "--nodes",
-    "excluded_nodes": "--exclude",
-    "required_nodes": "--nodelist",
     "licenses": "--licenses",
-    "mail_user": "--mail-user",
-    "tres_per_node": "--gres",
-    "wckey": "--wckey",
 }
 _NUMBER_OPTIONS = {
     "tasks": "--ntasks",
     "cpus_per_task": "--cpus-per-task",
-    "minimum_nodes": "--nodes",
     "tasks_per_node": "--ntasks-per-node",
-    "nice": "--nice",
+    "tasks_per_socket": "--ntasks-per-socket",
+    "tasks_per_core": "--ntasks-per-core",
+    "sockets_per_node": "--sockets-per-node",
+    "threads_per_core": "--threads-per-core",
+    "minimum_cpus_per_node": "--mincpus",
+    "ntasks_per_tres": "--ntasks-per-gpu",
     "memory_per_node": "--mem",
     "memory_per_cpu": "--mem-per-cpu",
     "time_minimum": "--time-min",
+    "priority": "--priority",
 }
-# Fields that clients send with their defaults, or that only describe the request: no option needed.
-_IGNORED = {
-    "environment",
-    "hold",
-    "time_limit",
-    "begin_time",
-    "mail_type",
-    "requeue",
-    "shared",
-    "script",
-    "exclusive",
-}
+# Handled below, or only describing the request (the script travels on stdin).
+_SPECIAL = {"environment", "time_limit", "begin_time", "script", "nodes", "minimum_nodes", "maximum_nodes",
+            "wait_all_nodes", "distribution_plane_size"}  # fmt: skip
 
 
-def sbatch_arguments(desc: JsonObject) -> tuple[list[str], dict[str, str]]:
-    """sbatch options and the job's environment for a v0.0.43 job description.
+def sbatch_arguments(desc: JsonObject) -> tuple[list[str], list[str]]:
+    """sbatch options for an S3M job description, and the job's environment (``NAME=value`` entries).
 
-    A field that cannot be expressed is refused (error 9001) rather than dropped: a user's request
-    must not lose part of itself on the way to Slurm.
+    A field sbatch has no option for is refused (error 9001) rather than dropped: a user's request
+    must not lose part of itself on the way to Slurm. The environment is the job's only (sbatch's
+    ``--export-file``), never sbatch's own.
     """
-    argv: list[str] = ["--export=ALL"]
-    unsupported = sorted(set(desc) - set(_STRING_OPTIONS) - set(_NUMBER_OPTIONS) - _IGNORED)
+    unsupported = sorted(set(desc) - set(_STRING_OPTIONS) - set(_NUMBER_OPTIONS) - _SPECIAL)
     if unsupported:
         raise SlurmRejection(
-            9001,
-            "Unsupported job description field",
-            "the Slurm backend cannot pass " + ", ".join(unsupported),
+            9001, "Unsupported job description field", "sbatch has no option for " + ", ".join(unsupported)
         )
+    argv: list[str] = []
     for key, option in _STRING_OPTIONS.items():
         value = desc.get(key)
         if value not in (None, "", []):
@@ -344,6 +340,11 @@ def sbatch_arguments(desc: JsonObject) -> tuple[list[str], dict[str, str]]:
         value = number_of(desc.get(key))
         if value is not None and value >= 0:  # -1 is an infinite count: no option means no limit
             argv.append(f"{option}={value}")
+    low, high = number_of(desc.get("minimum_nodes")), number_of(desc.get("maximum_nodes"))
+    if low is not None:
+        argv.append(f"--nodes={low}-{high}" if high else f"--nodes={low}")
+    elif desc.get("nodes"):
+        argv.append(f"--nodes={desc['nodes']}")
     limit = number_of(desc.get("time_limit"))
     if limit == -1:
         argv.append("--time=UNLIMITED")
@@ -352,22 +353,20 @@ def sbatch_arguments(desc: JsonObject) -> tuple[list[str], dict[str, str]]:
     begin = number_of(desc.get("begin_time"))
     if begin:
         argv.append("--begin=" + datetime.datetime.fromtimestamp(begin).strftime("%Y-%m-%dT%H:%M:%S"))
-    if desc.get("hold"):
-        argv.append("--hold")
-    if desc.get("requeue") is True:
-        argv.append("--requeue")
-    elif desc.get("requeue") is False:
-        argv.append("--no-requeue")
-    if desc.get("mail_type"):
-        argv.append("--mail-type=" + ",".join(desc["mail_type"]))
-    if desc.get("exclusive") or desc.get("shared") == ["none"]:
-        argv.append("--exclusive")
-    env: dict[str, str] = {}
+    if desc.get("wait_all_nodes") is not None:
+        argv.append(f"--wait-all-nodes={int(bool(desc['wait_all_nodes']))}")
+    plane = number_of(desc.get("distribution_plane_size"))
+    if plane:
+        argv.append(f"--distribution=plane={plane}")
+    environment = []
     for entry in desc.get("environment") or []:
-        key, sep, value = str(entry).partition("=")
-        if sep and key:
-            env[key] = value
-    return argv, env
+        key, sep, _ = str(entry).partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) or "\x00" in str(entry):
+            raise SlurmRejection(
+                9001, "Failed to parse", f"environment entry {str(entry)[:40]!r} is not NAME=value"
+            )
+        environment.append(str(entry))
+    return argv, environment
 
 
 # -- v0.0.38 -> v0.0.43 --------------------------------------------------------------------------
@@ -432,8 +431,8 @@ def slurm_no_val(value: Any, bits: int = 32) -> JsonObject:
     return no_val(value)
 
 
-_JOB = slurm_pb2.JobInfo.DESCRIPTOR
-_NODE = slurm_pb2.Node.DESCRIPTOR
+_JOB = slurm_pb2.SlurmJobDescription.DESCRIPTOR
+_NODE = slurm_pb2.SlurmNodeDescription.DESCRIPTOR
 
 
 def job_info(raw: JsonObject) -> JsonObject:

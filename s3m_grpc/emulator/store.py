@@ -1,19 +1,38 @@
-"""Job records that survive a restart: one SQLite table, written on every change."""
+"""Job records that survive a restart: one SQLite table, written on every change.
+
+The state directory belongs to one emulator at a time (an exclusive lock on ``lock``): two
+emulators sharing it would hand out the same job ids and overwrite each other's records. It is
+private to its owner (0700), since job descriptions may carry secrets of the users' in their
+environment.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from s3m_grpc.emulator.files import private_dir
+from s3m_grpc.errors import ConfigurationError
 
 
 class JobStore:
     """Persists each job's record (a JSON object) by resource and job id."""
 
     def __init__(self, state_dir: Path) -> None:
-        state_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(state_dir, what="the emulator's state directory")
+        self._lock = os.open(state_dir / "lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock)
+            raise ConfigurationError(
+                f"{state_dir} is in use by another emulator (give each emulator its own --state-dir)"
+            ) from None
         self.path = state_dir / "jobs.sqlite3"
         # One connection, used from the event loop thread only; WAL keeps writes cheap.
         self._db = sqlite3.connect(self.path, isolation_level=None)
@@ -53,5 +72,6 @@ class JobStore:
         return int(row[0]) if row else 0
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database and release the directory."""
         self._db.close()
+        os.close(self._lock)  # closing the descriptor releases the lock

@@ -1,7 +1,8 @@
-"""Transports, picked by name: ``grpclib``, ``grpcio`` (grpc.aio), ``rest`` (httpx) and ``auto``.
+"""Transports, picked by name (``grpclib``, ``grpcio``, ``rest``, ``auto``) or passed as an instance.
 
 ``auto`` (the factory's default) starts on gRPC and switches to REST when the gRPC channel cannot
-be established; see ``FallbackPolicy``.
+be established; see ``FallbackPolicy``. ``MockTransport(handler)`` answers calls with a function,
+for tests without sockets.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from s3m_grpc.errors import ConfigurationError
-from s3m_grpc.transports.base import Metadata, Transport
+from s3m_grpc.transports.base import Payload, Transport
 from s3m_grpc.transports.fallback import FallbackPolicy
+from s3m_grpc.transports.mock import MockTransport
 
 if TYPE_CHECKING:
     from s3m_grpc.config import ChannelConfig
 
-__all__ = ["TRANSPORTS", "FallbackPolicy", "Metadata", "Transport", "make_transport"]
+__all__ = ["TRANSPORTS", "FallbackPolicy", "MockTransport", "Payload", "Transport", "make_transport"]
 
 
 def _grpclib(config: ChannelConfig, policy: FallbackPolicy) -> Transport:
@@ -35,7 +37,7 @@ def _grpcio(config: ChannelConfig, policy: FallbackPolicy) -> Transport:
 def _rest(config: ChannelConfig, policy: FallbackPolicy) -> Transport:
     from s3m_grpc.transports.rest_transport import RestTransport
 
-    return RestTransport(config, base_url=config.rest_base_url, enclave=config.enclave)
+    return RestTransport(config)
 
 
 def _auto(config: ChannelConfig, policy: FallbackPolicy) -> Transport:

@@ -12,14 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar
 
 from s3m_grpc.errors import ConnectError, S3MError
-from s3m_grpc.rpc import parse_path
-from s3m_grpc.transports.base import Metadata, Transport
+from s3m_grpc.transports.base import Payload, Transport
+
+if TYPE_CHECKING:
+    from s3m_grpc.call import Call
 
 log = logging.getLogger("s3m_grpc.transport")
-M = TypeVar("M")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,30 +63,25 @@ class AutoTransport(Transport):
         """The transport calls currently go through: ``grpclib`` or ``rest``."""
         return "rest" if self.using_rest else "grpclib"
 
-    async def unary(
-        self, path: str, request: Any, response_type: type[M], *, metadata: Metadata, timeout: float | None
-    ) -> M:
+    async def unary(self, call: Call, *, timeout: float | None) -> Payload:
         """Try gRPC, unless it failed before; fall back as the policy allows."""
         if not self.using_rest:
             self._grpc = self._grpc or self._make_grpc()
             try:
-                return await self._grpc.unary(
-                    path, request, response_type, metadata=metadata, timeout=timeout
-                )
+                return await self._grpc.unary(call, timeout=timeout)
             except S3MError as exc:
-                if not self._may_fall_back(path, exc):
+                if not self._may_fall_back(call, exc):
                     raise
                 self._switch(exc)
         self._rest = self._rest or self._make_rest()
-        return await self._rest.unary(path, request, response_type, metadata=metadata, timeout=timeout)
+        return await self._rest.unary(call, timeout=timeout)
 
-    def _may_fall_back(self, path: str, exc: S3MError) -> bool:
+    def _may_fall_back(self, call: Call, exc: S3MError) -> bool:
         if not self.policy.enabled or not isinstance(exc, self.policy.on):
             return False
         if isinstance(exc, ConnectError):
             return True  # nothing was sent: safe for every RPC, submissions included
-        rpc = parse_path(path).rpc
-        return rpc is not None and rpc.idempotent
+        return call.rpc.idempotent
 
     def _switch(self, exc: S3MError) -> None:
         if not self._warned:

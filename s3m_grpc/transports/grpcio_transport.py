@@ -1,29 +1,30 @@
-"""The grpcio transport: the same stubs and messages over grpc.aio's C-core channel."""
+"""The grpcio transport: the same calls over grpc.aio's C-core channel, request and reply as bytes."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import grpc
 import grpc.aio
 
-from s3m_grpc.codec import decode
 from s3m_grpc.config import ChannelConfig
 from s3m_grpc.errors import (
     ConnectError,
     DeadlineExceeded,
     ProtocolError,
+    ReplyTooLarge,
     S3MError,
     Unavailable,
-    for_grpc_code,
+    error_for,
 )
 from s3m_grpc.status_details import DETAILS_KEY
 from s3m_grpc.status_details import decode as decode_details
-from s3m_grpc.transports.base import Metadata, Transport
+from s3m_grpc.transports.base import Payload, Transport
 
-M = TypeVar("M")
+if TYPE_CHECKING:
+    from s3m_grpc.call import Call
 
 
 class GrpcioTransport(Transport):
@@ -36,7 +37,7 @@ class GrpcioTransport(Transport):
         self._channel: grpc.aio.Channel | None = None
         self._ready = False
         self._closed = False
-        self._callables: dict[tuple[str, type[Any]], Any] = {}
+        self._callables: dict[str, Any] = {}
 
     def _open(self) -> grpc.aio.Channel:
         if self._closed:
@@ -91,37 +92,34 @@ class GrpcioTransport(Transport):
             state = channel.get_state(try_to_connect=True)
         self._ready = True
 
-    async def unary(
-        self, path: str, request: Any, response_type: type[M], *, metadata: Metadata, timeout: float | None
-    ) -> M:
+    async def unary(self, call: Call, *, timeout: float | None) -> Payload:
         """One request, one response, grpcio failures translated to S3MError."""
         channel = self._open()
         started = time.monotonic()
         if not self._ready:
             await self._connect(channel, timeout)
         remaining = None if timeout is None else max(timeout - (time.monotonic() - started), 0.001)
-        key = (path, response_type)
-        method = self._callables.get(key)
+        method = self._callables.get(call.path)
         if method is None:
-            method = channel.unary_unary(
-                path, request_serializer=bytes, response_deserializer=_deserializer(response_type)
-            )
-            self._callables[key] = method
+            # No (de)serializers: bytes in, bytes out; decoding happens above, for every transport.
+            method = self._callables[call.path] = channel.unary_unary(call.path)
         try:
-            reply = await method(request, metadata=tuple(metadata), timeout=remaining)
+            reply = await method(
+                call.request_bytes(), metadata=tuple(call.grpc_metadata()), timeout=remaining
+            )
         except S3MError:
             raise
         except grpc.aio.AioRpcError as exc:
-            raise _translate(exc) from exc
+            raise _translate(exc, call) from exc
         except asyncio.CancelledError:
             raise
-        except grpc.RpcError as exc:  # e.g. an undecodable response
-            raise Unavailable(f"gRPC call failed: {type(exc).__name__}") from exc
-        if reply is _NO_MESSAGE:
-            raise ProtocolError("the server ended the call with status OK but sent no response message")
-        if isinstance(reply, _Undecodable):
-            raise reply.error from reply.error.__cause__
-        return cast(M, reply)
+        except grpc.RpcError as exc:
+            raise Unavailable(f"gRPC call failed: {type(exc).__name__}", rpc=call.rpc.name) from exc
+        if reply is None:
+            raise ProtocolError(
+                "the server ended the call with status OK but sent no response message", rpc=call.rpc.name
+            )
+        return bytes(reply)
 
     async def aclose(self) -> None:
         """Close the channel (idempotent)."""
@@ -132,40 +130,19 @@ class GrpcioTransport(Transport):
             await channel.close()
 
 
-_NO_MESSAGE = object()
-
-
-class _Undecodable:
-    """A reply that failed strict decoding (raised after the call, not inside grpc-core)."""
-
-    def __init__(self, error: ProtocolError) -> None:
-        self.error = error
-
-
-def _deserializer(response_type: type[Any]) -> Any:
-    """Parse replies strictly; grpc-core calls this with None when the server sent no message."""
-
-    def deserialize(data: bytes | None) -> Any:
-        if data is None:
-            return _NO_MESSAGE
-        try:
-            return decode(response_type, data)
-        except ProtocolError as exc:
-            # An exception here would become grpc-core's vague INTERNAL; carry ours out instead.
-            return _Undecodable(exc)
-
-    return deserialize
-
-
-def _translate(exc: grpc.aio.AioRpcError) -> S3MError:
+def _translate(exc: grpc.aio.AioRpcError, call: Call) -> S3MError:
     """The S3MError for a failed grpc.aio call, with Slurm's errors from the status details."""
     code = exc.code()
     value = code.value[0] if isinstance(code.value, tuple) else 2
+    details = exc.details() or ""
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED and "larger than max" in details:
+        # grpc-core's own limit on the reply (max_receive_bytes), not the server's 429.
+        return ReplyTooLarge(f"the reply exceeds max_receive_bytes ({details})", rpc=call.rpc.name)
     errors: list[Any] = []
     warnings: list[Any] = []
     for key, data in exc.trailing_metadata() or ():
         if key == DETAILS_KEY and isinstance(data, bytes):
             errors, warnings = decode_details(data)
-    message = exc.details() or code.name
-    cls = for_grpc_code(value)
-    return cls(message, errors=errors, warnings=warnings, status_code=value)
+    return error_for(
+        exc.details() or code.name, grpc_code=value, errors=errors, warnings=warnings, rpc=call.rpc.name
+    )

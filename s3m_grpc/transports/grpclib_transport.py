@@ -1,4 +1,8 @@
-"""The grpclib transport (pure Python HTTP/2; what betterproto2's stubs are written for)."""
+"""The grpclib transport (pure Python HTTP/2; what betterproto's generated stubs are written for).
+
+Request and reply travel as bytes (``_RawCodec``): encoding and decoding happen above, in one place
+for every transport (``s3m_grpc.codec``).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,20 @@ import socket
 import ssl
 import time
 from collections.abc import Iterator
-from typing import Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import grpclib.client
 import h2.exceptions
 from grpclib.client import Handler
 from grpclib.config import Configuration
 from grpclib.const import Cardinality
+from grpclib.encoding.base import CodecBase
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 from grpclib.exceptions import ProtocolError as GrpclibProtocolError
 from grpclib.protocol import H2Protocol
 from h2.events import RemoteSettingsChanged
 
 from s3m_grpc import redact
-from s3m_grpc.codec import StrictProtoCodec
 from s3m_grpc.config import USER_AGENT, ChannelConfig
 from s3m_grpc.errors import (
     ConnectError,
@@ -29,12 +33,13 @@ from s3m_grpc.errors import (
     ProtocolError,
     S3MError,
     Unavailable,
-    for_grpc_code,
+    error_for,
 )
 from s3m_grpc.status_details import SlurmStatusDetailsCodec
-from s3m_grpc.transports.base import Metadata, Transport
+from s3m_grpc.transports.base import Payload, Transport
 
-M = TypeVar("M")
+if TYPE_CHECKING:
+    from s3m_grpc.call import Call
 
 # grpclib has no per-channel user-agent: every Stream sends its module constant. Prefixing our
 # product token to it (an RFC 9110 product list) is the only way to name s3m-grpc on the wire;
@@ -45,6 +50,20 @@ if not _GRPCLIB_AGENT.startswith(USER_AGENT):
 
 
 redact.install()  # hpack logs header values, the token included, at DEBUG
+
+
+class _RawCodec(CodecBase):
+    """grpclib codec that moves bytes: messages are encoded and decoded above the transport."""
+
+    __content_subtype__ = "proto"
+
+    def encode(self, message: Any, message_type: Any) -> bytes:
+        """The request bytes, as they are."""
+        return bytes(message)
+
+    def decode(self, data: bytes, message_type: Any) -> bytes:
+        """The reply bytes, as they came."""
+        return data
 
 
 class _CheckedProtocol(H2Protocol):
@@ -158,36 +177,36 @@ class GrpclibTransport(Transport):
                 self._config.target.port,
                 ssl=self._config.ssl_context() if self._config.tls else None,
                 config=grpc_config,
-                codec=StrictProtoCodec(),
+                codec=_RawCodec(),
                 status_details_codec=SlurmStatusDetailsCodec(),
             )
         return self._channel
 
-    async def unary(
-        self, path: str, request: Any, response_type: type[M], *, metadata: Metadata, timeout: float | None
-    ) -> M:
+    async def unary(self, call: Call, *, timeout: float | None) -> Payload:
         """One request, one response, library failures translated to S3MError."""
         channel = self._open()
         started = time.monotonic()
-        with _translate(connecting=True):
+        with _translate(call, connecting=True):
             # Connecting first, on its own, tells "nothing was sent" (ConnectError) from a failure
             # after the request may have reached the server.
             await asyncio.wait_for(channel.__connect__(), timeout)
         remaining = None if timeout is None else max(timeout - (time.monotonic() - started), 0.001)
-        with _translate(connecting=False):
+        with _translate(call, connecting=False):
             async with channel.request(
-                path,
+                call.path,
                 Cardinality.UNARY_UNARY,
-                type(request),
-                response_type,
+                bytes,
+                bytes,
                 timeout=remaining,
-                metadata=metadata,
+                metadata=call.grpc_metadata(),
             ) as stream:
-                await stream.send_message(request, end=True)
+                await stream.send_message(call.request_bytes(), end=True)
                 reply = await stream.recv_message()
         if reply is None:
-            raise ProtocolError("the server ended the call with status OK but sent no response message")
-        return reply
+            raise ProtocolError(
+                "the server ended the call with status OK but sent no response message", rpc=call.rpc.name
+            )
+        return bytes(reply)
 
     async def aclose(self) -> None:
         """Close the channel (idempotent)."""
@@ -199,32 +218,36 @@ class GrpclibTransport(Transport):
 
 
 @contextlib.contextmanager
-def _translate(*, connecting: bool) -> Iterator[None]:
+def _translate(call: Call, *, connecting: bool) -> Iterator[None]:
     """Translate grpclib, h2, socket and TLS failures into the S3MError tree."""
+    rpc = call.rpc.name
     try:
         yield
     except S3MError:
         raise
     except GRPCError as exc:
         errors, warnings = exc.details if isinstance(exc.details, tuple) else ((), ())
-        cls = for_grpc_code(exc.status.value)
-        raise cls(
-            exc.message or exc.status.name, errors=errors, warnings=warnings, status_code=exc.status.value
+        raise error_for(
+            exc.message or exc.status.name,
+            grpc_code=exc.status.value,
+            errors=errors,
+            warnings=warnings,
+            rpc=rpc,
         ) from exc
     except (asyncio.TimeoutError, TimeoutError) as exc:
         what = "connecting" if connecting else "waiting for the reply"
-        raise DeadlineExceeded(f"deadline exceeded while {what}") from exc
+        raise DeadlineExceeded(f"deadline exceeded while {what}", rpc=rpc) from exc
     except ssl.SSLCertVerificationError as exc:
-        raise ConnectError(f"TLS certificate verification failed: {exc.verify_message}") from exc
+        raise ConnectError(f"TLS certificate verification failed: {exc.verify_message}", rpc=rpc) from exc
     except ssl.SSLError as exc:
-        raise ConnectError(f"TLS handshake failed: {exc.reason or exc}") from exc
+        raise ConnectError(f"TLS handshake failed: {exc.reason or exc}", rpc=rpc) from exc
     except socket.gaierror as exc:
-        raise ConnectError(f"cannot resolve the S3M host: {exc.strerror}") from exc
+        raise ConnectError(f"cannot resolve the S3M host: {exc.strerror}", rpc=rpc) from exc
     except StreamTerminatedError as exc:
-        raise Unavailable(f"the connection ended during the call: {exc}") from exc
+        raise Unavailable(f"the connection ended during the call: {exc}", rpc=rpc) from exc
     except (GrpclibProtocolError, h2.exceptions.ProtocolError) as exc:
-        cls = ConnectError if connecting else ProtocolError
-        raise cls(f"HTTP/2 protocol error: {exc}") from exc
+        kind: type[S3MError] = ConnectError if connecting else ProtocolError
+        raise kind(f"HTTP/2 protocol error: {exc}", rpc=rpc) from exc
     except OSError as exc:
-        cls = ConnectError if connecting else Unavailable
-        raise cls(f"connection failed: {exc.strerror or exc}") from exc
+        kind = ConnectError if connecting else Unavailable
+        raise kind(f"connection failed: {exc.strerror or exc}", rpc=rpc) from exc

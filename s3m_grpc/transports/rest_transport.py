@@ -1,54 +1,58 @@
-"""The REST transport: the same stub methods and messages over S3M's HTTP API (httpx).
+"""The REST transport: the same calls over S3M's HTTP API (httpx), replies as decoded JSON.
 
-A gRPC path such as ``/slurm.v0043.SlurmIndirect/GetJob`` becomes, through the RPC table,
-``GET {base}/slurm/open/v0.0.43/{resource}/job/{job_id}``. Request bodies are Slurm JSON (snake_case
-keys, integers as numbers, unset fields left out); responses are decoded as real Slurm output needs
-(see ``s3m_grpc.slurmjson``) into the very message type the gRPC stub returns.
+A call becomes ``GET {base}/slurm/open/v0.0.43/{resource}/job/{job_id}`` from its RPC row (S3M's
+HTTP rules with the resource segment in front). Request bodies are Slurm JSON (field names, integers
+as numbers, unset fields left out), exactly what OLCF's curl example sends. The token is the raw
+``Authorization`` header. The caller's own metadata travels as ``Grpc-Metadata-<key>`` headers, the
+convention of S3M's grpc-gateway, so that no request data can become a raw HTTP header (``Host``,
+``Transfer-Encoding``); ``x-s3m-withstorage``, which S3M reads as a header, goes as it is.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 import ssl
+import time
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 import orjson
-from betterproto2 import Casing, OutputFormat
 
-from s3m_grpc.codec import FastReply, upb_class
+from s3m_grpc._aio import bounded
 from s3m_grpc.config import ChannelConfig
 from s3m_grpc.errors import (
-    BY_SLURM_ERROR,
-    ConfigurationError,
     ConnectError,
     DeadlineExceeded,
     ProtocolError,
-    RateLimited,
+    ReplyTooLarge,
     S3MError,
     SlurmError,
     SlurmWarning,
     Unavailable,
-    for_http_status,
+    error_for,
 )
-from s3m_grpc.rpc import API_VERSION_KEY, AUTHORIZATION_KEY, RESOURCE_KEY, Rpc, parse_path
-from s3m_grpc.slurmjson import SlurmJsonError, normalize
-from s3m_grpc.transports.base import Metadata, Transport
-from s3m_grpc.validate import check_request
+from s3m_grpc.rpc import WITH_STORAGE_KEY
+from s3m_grpc.transports.base import Payload, Transport
 
-M = TypeVar("M")
+if TYPE_CHECKING:
+    from s3m_grpc.call import Call
 
 _EXCERPT = 120
+#: Caller metadata S3M reads as plain HTTP headers; any other key goes as Grpc-Metadata-<key>.
+_PLAIN_HEADERS = frozenset({WITH_STORAGE_KEY})
 
 
 class RestTransport(Transport):
-    """Unary calls as HTTP requests to S3M's REST API, over one httpx client (HTTP/2 when possible)."""
+    """Calls as HTTP requests to S3M's REST API, over one httpx client (HTTP/2 when possible)."""
 
     name: ClassVar[str] = "rest"
 
-    def __init__(self, config: ChannelConfig, *, base_url: str, enclave: str | None) -> None:
+    def __init__(self, config: ChannelConfig) -> None:
         self._config = config
-        self._base = base_url.rstrip("/") + "/slurm" + (f"/{enclave}" if enclave else "")
+        enclave = config.enclave
+        self._base = config.rest_base_url.rstrip("/") + "/slurm" + (f"/{enclave}" if enclave else "")
         self._client: httpx.AsyncClient | None = None
         self._closed = False
 
@@ -63,11 +67,7 @@ class RestTransport(Transport):
         if self._client is None:
             verify: ssl.SSLContext | bool = False
             if self._base.startswith("https:"):
-                ctx = ssl.create_default_context(
-                    cafile=str(self._config.ca_file) if self._config.ca_file else None
-                )
-                ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-                verify = ctx
+                verify = self._config.ssl_context(alpn=False)
             self._client = httpx.AsyncClient(
                 http2=_have_h2(),
                 verify=verify,
@@ -76,68 +76,87 @@ class RestTransport(Transport):
             )
         return self._client
 
-    def url_for(self, rpc: Rpc, version: str, resource: str, request: Any) -> tuple[str, dict[str, str]]:
-        """The URL and query of an RPC, after checking every value that goes into them."""
-        check_request(rpc, request)  # the factory checked already; a URL is worth checking twice
-        path = rpc.route.replace("{job_id}", str(getattr(request, "job_id", "")))
-        query = {name: str(value) for name in rpc.query if (value := getattr(request, name, ""))}
-        return f"{self._base}/{version}/{resource}/{path}", query
+    def url_for(self, call: Call) -> tuple[str, dict[str, str]]:
+        """The URL and query of a call (its values were checked when the call was made)."""
+        rpc = call.rpc
+        path = rpc.route.replace("{job_id}", call.params.get("job_id", ""))
+        query = {name: call.params[name] for name in rpc.query if name in call.params}
+        return f"{self._base}/{call.version.name}/{call.resource}/{path}", query
 
-    async def unary(
-        self, path: str, request: Any, response_type: type[M], *, metadata: Metadata, timeout: float | None
-    ) -> M:
+    def headers_for(self, call: Call) -> dict[str, str]:
+        """The token and the caller's metadata as HTTP headers."""
+        headers = {}
+        if call.token is not None:
+            headers["Authorization"] = call.token.reveal()
+        for key, value in call.metadata:
+            headers[key if key in _PLAIN_HEADERS else f"Grpc-Metadata-{key}"] = value
+        return headers
+
+    async def unary(self, call: Call, *, timeout: float | None) -> Payload:
         """One HTTP request; statuses and Slurm ``errors[]`` become S3MErrors."""
-        route = parse_path(path)
-        rpc = route.rpc
-        if rpc is None:
-            raise ConfigurationError(f"{path} has no REST route (only SlurmIndirect is mapped)")
-        headers: dict[str, str] = {}
-        resource = ""
-        for key, value in metadata:
-            if key == RESOURCE_KEY:
-                resource = value
-            elif key == AUTHORIZATION_KEY:
-                headers["Authorization"] = value
-            elif key != API_VERSION_KEY:
-                headers[key] = value  # the caller's own metadata travels as headers
-        url, query = self.url_for(rpc, route.api_version, resource, request)
+        url, query = self.url_for(call)
+        headers = self.headers_for(call)
         body = None
-        if rpc.http_method == "POST":
-            body = orjson.dumps(request.to_dict(casing=Casing.SNAKE, output_format=OutputFormat.PYTHON))
+        if call.rpc.http_method == "POST":
+            body = orjson.dumps(call.request_json())
             headers["Content-Type"] = "application/json"
         client = self._open()
-        try:
-            reply = await client.request(
-                rpc.http_method, url, params=query, content=body, headers=headers, timeout=timeout
-            )
-        except httpx.ConnectTimeout as exc:
-            raise ConnectError("timed out connecting to the S3M REST API") from exc
-        except httpx.TimeoutException as exc:
-            raise DeadlineExceeded("deadline exceeded waiting for the S3M REST API") from exc
-        except httpx.ConnectError as exc:
-            raise ConnectError(f"cannot connect to the S3M REST API: {_reason(exc)}") from exc
-        except httpx.TransportError as exc:
-            raise Unavailable(f"the connection failed during the call: {_reason(exc)}") from exc
-        return self._decode(reply, rpc, response_type)
+        outcome: list[tuple[int, Mapping[str, str], bytes]] = []
+        exchange = self._exchange(client, call, url, query, body, headers, timeout, outcome)
+        # httpx's timeout bounds each read, not the whole reply: a server that trickles bytes could
+        # hold the call forever. The call's deadline bounds it all.
+        if not await bounded(exchange, timeout):
+            raise DeadlineExceeded("deadline exceeded waiting for the S3M REST API", rpc=call.rpc.name)
+        status, reply_headers, content = outcome[0]
+        return _decode(status, reply_headers, content, call)
 
-    def _decode(self, reply: httpx.Response, rpc: Rpc, response_type: type[M]) -> M:
-        content = reply.content
+    async def _exchange(
+        self,
+        client: httpx.AsyncClient,
+        call: Call,
+        url: str,
+        query: dict[str, str],
+        body: bytes | None,
+        headers: dict[str, str],
+        timeout: float | None,
+        outcome: list[tuple[int, Mapping[str, str], bytes]],
+    ) -> None:
+        rpc = call.rpc.name
+        limit = self._config.max_receive_bytes
+        started = time.monotonic()
         try:
-            data = orjson.loads(content) if content else None  # Slurm always answers with a JSON object
-        except orjson.JSONDecodeError:
-            data = None
-        if reply.status_code >= 400 or not isinstance(data, dict):
-            raise _http_error(reply, data)
-        if issubclass(response_type, FastReply):
-            return response_type(json=data)  # the fast path: no conversion
-        strict = upb_class(response_type)
-        try:
-            message = strict(**normalize(strict.DESCRIPTOR, data))
-        except (SlurmJsonError, ValueError, TypeError) as exc:
-            raise ProtocolError(
-                f"HTTP {reply.status_code}: the body is not a valid {rpc.response}: {exc}"
+            request = client.build_request(
+                call.rpc.http_method, url, params=query, content=body, headers=headers, timeout=timeout
+            )
+            response = await client.send(request, stream=True)
+            try:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    raise ReplyTooLarge(
+                        f"the reply ({int(declared):,} bytes) exceeds max_receive_bytes ({limit:,})", rpc=rpc
+                    )
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        raise ReplyTooLarge(f"the reply exceeds max_receive_bytes ({limit:,})", rpc=rpc)
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+        except httpx.ConnectTimeout as exc:
+            raise ConnectError("timed out connecting to the S3M REST API", rpc=rpc) from exc
+        except httpx.TimeoutException as exc:
+            waited = time.monotonic() - started
+            raise DeadlineExceeded(
+                f"deadline exceeded waiting for the S3M REST API ({waited:.1f} s)", rpc=rpc
             ) from exc
-        return response_type.parse(message.SerializeToString())  # type: ignore[attr-defined, no-any-return]
+        except httpx.ConnectError as exc:
+            raise ConnectError(f"cannot connect to the S3M REST API: {_reason(exc)}", rpc=rpc) from exc
+        except httpx.TransportError as exc:
+            raise Unavailable(f"the connection failed during the call: {_reason(exc)}", rpc=rpc) from exc
+        except asyncio.CancelledError:
+            raise
+        outcome.append((response.status_code, response.headers, b"".join(chunks)))
 
     async def aclose(self) -> None:
         """Close the HTTP client (idempotent)."""
@@ -147,67 +166,63 @@ class RestTransport(Transport):
             await client.aclose()
 
 
-def _http_error(reply: httpx.Response, data: Any) -> S3MError:
+def _decode(status: int, headers: Mapping[str, str], content: bytes, call: Call) -> dict[str, Any]:
+    try:
+        data = orjson.loads(content) if content else None  # Slurm always answers with a JSON object
+    except orjson.JSONDecodeError:
+        data = None
+    if status >= 400 or not isinstance(data, dict):
+        raise _http_error(status, headers, content, data, call)
+    return data
+
+
+def _http_error(status: int, headers: Mapping[str, str], content: bytes, data: Any, call: Call) -> S3MError:
     """The S3MError for an HTTP error status or an unusable body."""
-    errors, warnings = _slurm_problems(data)
-    status = reply.status_code
+    rpc = call.rpc.name
     if not isinstance(data, dict):
-        text = reply.content[:_EXCERPT].decode("utf-8", "replace").replace("\n", " ")
-        kind = "an empty" if not reply.content else "a non-JSON"
+        text = content[:_EXCERPT].decode("utf-8", "replace").replace("\n", " ")
+        kind = "an empty" if not content else "a non-JSON"
         message = f"HTTP {status} with {kind} body" + (f": {text!r}" if text else "")
         if status < 400:
-            return ProtocolError(message, status_code=status)
-        return for_http_status(status)(message, status_code=status)
+            return ProtocolError(message, rpc=rpc, status_code=status)
+        return error_for(
+            message, http_status=status, rpc=rpc, retry_after=retry_after(headers.get("Retry-After"))
+        )
+    errors, warnings = _slurm_problems(data)
     message = (errors[0].description or errors[0].error) if errors else f"HTTP {status}"
-    cls = for_http_status(status)
-    if errors and 400 <= status < 500:
-        cls = BY_SLURM_ERROR.get(errors[0].error_number, cls)
-    if cls is RateLimited:
-        return RateLimited(
-            message,
-            retry_after=_retry_after(reply.headers.get("Retry-After")),
-            errors=errors,
-            warnings=warnings,
-            status_code=status,
-        )
-    return cls(message, errors=errors, warnings=warnings, status_code=status)
+    return error_for(
+        message,
+        http_status=status,
+        errors=errors,
+        warnings=warnings,
+        rpc=rpc,
+        retry_after=retry_after(headers.get("Retry-After")),
+    )
 
 
-def _slurm_problems(data: Any) -> tuple[list[SlurmError], list[SlurmWarning]]:
-    if not isinstance(data, Mapping):
-        return [], []
-    errors = [
-        SlurmError(
-            int(e.get("error_number") or 0),
-            str(e.get("error") or ""),
-            str(e.get("description") or ""),
-            str(e.get("source") or ""),
-        )
-        for e in data.get("errors") or []
-        if isinstance(e, Mapping)
-    ]
-    warnings = [
-        SlurmWarning(str(w.get("description") or ""), str(w.get("source") or ""))
-        for w in data.get("warnings") or []
-        if isinstance(w, Mapping)
-    ]
-    return errors, warnings
+def _slurm_problems(data: Mapping[str, Any]) -> tuple[list[SlurmError], list[SlurmWarning]]:
+    from s3m_grpc.codec import FastReply
+
+    reply = FastReply(json=data)
+    return reply.errors, reply.warnings
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent or unusable."""
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         from email.utils import parsedate_to_datetime
-        from time import time
 
         try:
-            return max(parsedate_to_datetime(value).timestamp() - time(), 0.0)
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
         except (TypeError, ValueError):
             return None
+    if not math.isfinite(seconds):
+        return None  # "nan" or "inf" would sleep forever
+    return max(seconds, 0.0)
 
 
 def _reason(exc: Exception) -> str:

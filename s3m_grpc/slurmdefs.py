@@ -1,0 +1,85 @@
+"""Slurm's own definitions, shared by the client and the emulator: job states, NoVal structs, errors.
+
+One copy of each, so that the client's idea of "finished" and the emulator's, or the error numbers
+the emulator answers with and the ones the client maps, cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+#: Base job states after which a job never runs again (slurm.h's JOB_* end states).
+TERMINAL_STATES: Final = frozenset(
+    {
+        "COMPLETED",
+        "FAILED",
+        "CANCELLED",
+        "TIMEOUT",
+        "NODE_FAIL",
+        "OUT_OF_MEMORY",
+        "PREEMPTED",
+        "BOOT_FAIL",
+        "DEADLINE",
+    }
+)
+#: Base job states a job passes through before it ends.
+ACTIVE_STATES: Final = frozenset({"PENDING", "RUNNING", "SUSPENDED", "CONFIGURING", "COMPLETING", "REQUEUED"})
+
+
+def no_val(number: float | None = None, *, infinite: bool = False) -> dict[str, Any]:
+    """A Slurm ``*_no_val_struct``; unset when `number` is None."""
+    return {
+        "set": number is not None and not infinite,
+        "infinite": infinite,
+        "number": 0 if number is None else number,
+    }
+
+
+def number_of(value: Any) -> int | None:
+    """The number in a NoVal struct or a bare number (None when unset, -1 when infinite)."""
+    if isinstance(value, Mapping):
+        if value.get("infinite"):
+            return -1
+        return int(value.get("number", 0)) if value.get("set") else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    return None
+
+
+@dataclass(frozen=True)
+class SlurmErrno:
+    """One of slurm_errno.h's numbers: its text, and the gRPC code and HTTP status S3M answers with."""
+
+    number: int
+    text: str
+    grpc_code: int = 3
+    http_status: int = 400
+
+
+#: The Slurm error numbers the emulator gives and the client maps (slurm_errno.h, slurm_strerror).
+ERRNOS: Final[dict[int, SlurmErrno]] = {
+    e.number: e
+    for e in (
+        SlurmErrno(1800, "Unable to contact slurm controller (connect failure)", 14, 503),
+        SlurmErrno(2000, "Invalid partition name specified"),
+        SlurmErrno(2002, "Access/permission denied", 7, 403),
+        SlurmErrno(2005, "More processors requested than permitted"),
+        SlurmErrno(2006, "Node count specification invalid"),
+        SlurmErrno(2009, "Job script not specified"),
+        SlurmErrno(2014, "Requested node configuration is not available"),
+        SlurmErrno(2017, "Invalid job id specified", 5, 404),
+        SlurmErrno(2021, "Job/step already completing or completed", 9, 409),
+        SlurmErrno(2045, "Invalid account or account/partition combination specified"),
+        SlurmErrno(2050, "Too many requests", 8, 429),
+        SlurmErrno(2051, "Requested time limit is invalid (missing or exceeds some limit)"),
+        SlurmErrno(2066, "Invalid qos specification"),
+        SlurmErrno(2090, "Internal error", 13, 500),
+        SlurmErrno(9000, "Invalid query"),
+        SlurmErrno(9001, "Failed to parse"),
+        SlurmErrno(9007, "Unknown resource or API version", 5, 404),
+        SlurmErrno(9008, "Authentication failure", 16, 401),
+    )
+}
+BY_TEXT: Final[dict[str, SlurmErrno]] = {e.text: e for e in ERRNOS.values()}
