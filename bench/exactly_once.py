@@ -25,7 +25,10 @@ from s3m_grpc.emulator import Emulator
 async def run(count: int, transport: str, in_flight: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         async with Emulator(time_scale=0.01, seed=7, faults=["PostJobSubmit:accept_then_drop:p=0.3"]) as emu:
-            spec = JobSpec(script="#!/bin/bash\ntrue\n", working_directory=tmp, hold=True)
+            # Jobs that begin in an hour stay pending (reason BeginTime), so none ends and is purged.
+            spec = JobSpec(
+                script="#!/bin/bash\ntrue\n", working_directory=tmp, begin_time=int(time.time()) + 3600
+            )
             ids: list[int] = []
             queue = iter(range(count))
             started = time.perf_counter()

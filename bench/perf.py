@@ -7,6 +7,8 @@ P3  ping and get-job throughput at 1 and 64 in flight, each client vs raw grpc.a
 P4  `s3m --version` vs `python -c pass`; `s3m ping` against a running emulator (wall time)
 P5  emulator capacity: submissions/s at 64 in flight; a `jobs` call with N jobs held
 P6  peak memory of a 100k-job listing held as views vs upb's parse of the same bytes
+P1r and P3r are references without goals: the generated betterproto (2.0.0b7) stubs. P1r is taken
+with only BETTERPROTO_JOBS jobs queued and a single timed call, because b7 parses a job in ~7 ms.
 
 The emulator runs in its own process, as users run it. Timings are medians of repeats after a
 warm-up. `--smoke` shrinks everything and judges nothing, so that `make test` keeps this running.
@@ -30,19 +32,23 @@ from typing import Any
 import grpc
 import httpx
 import orjson
+from betterproto.lib.std.google.protobuf import Empty as BpEmpty
 from google.protobuf.empty_pb2 import Empty
-from s3m_apis_betterproto.google.protobuf import Empty as BpEmpty
-from s3m_apis_betterproto.slurm.v0043 import JobIdReq, OpenapiJobInfoResp, SlurmIndirectStub
+from s3m_apis_betterproto.slurm.v0043 import JobIdReq, SlurmIndirectStub
 
 from bench.decode import touch_json, touch_messages
 from bench.emulator import emulator_process
 from bench.rawgrpc import metadata, protoc_stubs
+from s3m_grpc.call import Call
 from s3m_grpc.client import Slurm
-from s3m_grpc.codec import fast_reply
+from s3m_grpc.codec import FAST, decode
 from s3m_grpc.factory import S3MClientFactory
+from s3m_grpc.rpc import BY_NAME, VERSIONS
 from s3m_grpc.views import JobView, Listing
 
 ROOT = Path(__file__).resolve().parent.parent
+#: P1r's queue size: betterproto 2.0.0b7 parses the emulator's jobs at ~7 ms each (10,000: ~70 s).
+BETTERPROTO_JOBS = 1_000
 
 
 @dataclasses.dataclass
@@ -113,12 +119,19 @@ class Env:
 
 
 async def fill(env: Env, count: int) -> float:
-    """Submit `count` held jobs at 64 in flight with the raw client; submissions per second."""
+    """Submit `count` pending jobs at 64 in flight with the raw client; the seconds it took.
+
+    The jobs begin in an hour (S3M's job description has no hold), so they wait with reason
+    BeginTime and the listing keeps them all.
+    """
     pb2 = env.pb2
     request = pb2.JobSubmitReq(
-        script="#!/bin/bash\ntrue\n",
         job=pb2.JobSubmitReq.JobDescription(
-            name="queued", hold=True, current_working_directory=tempfile.gettempdir(), environment=["A=1"]
+            script="#!/bin/bash\ntrue\n",
+            name="queued",
+            begin_time=pb2.Uint64NoVal(set=True, number=int(time.time()) + 3600),
+            current_working_directory=tempfile.gettempdir(),
+            environment=["A=1"],
         ),
     )
     queue = iter(range(count))
@@ -131,14 +144,23 @@ async def fill(env: Env, count: int) -> float:
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(64)))
     seconds = time.perf_counter() - started
-    env.job_id = ids[0]
-    return count / seconds
+    env.job_id = env.job_id or ids[0]
+    return seconds
 
 
-async def p1_p2_p5(env: Env, jobs: int, repeats: int) -> list[Row]:
-    """Listings (P1, P2) and emulator capacity (P5)."""
-    submit_rate = await fill(env, jobs)
+async def p1_p2_p5(env: Env, jobs: int, repeats: int, bp_jobs: int) -> list[Row]:
+    """Listings (P1, P2) and emulator capacity (P5).
+
+    The betterproto reference (P1r) is measured first, with the queue at `bp_jobs` jobs: b7 parses
+    these at ~7 ms a job, so the full listing would take minutes. Its baseline is upb parsing the
+    listing it fetched.
+    """
     empty = Empty()
+    bp_jobs = min(jobs, bp_jobs)
+    fill_seconds = await fill(env, bp_jobs)
+    p1r = await betterproto_reference(env, bp_jobs)
+    fill_seconds += await fill(env, jobs - bp_jobs)
+    submit_rate = jobs / fill_seconds
     raw_reply = await env.stub.GetJobs(empty, metadata=env.md)
     assert len(raw_reply.jobs) >= jobs, "the emulator lost jobs"
     raw_bytes = raw_reply.SerializeToString()
@@ -151,13 +173,13 @@ async def p1_p2_p5(env: Env, jobs: int, repeats: int) -> list[Row]:
     async with Slurm(env.grpc_target, token_file=env.header) as slurm:
         ours_e2e = await median(lambda: _touch(slurm), repeats)
         assert await _touch(slurm) == touch_messages(raw_reply)
-    fast = fast_reply(OpenapiJobInfoResp)
+    call = Call.make(BY_NAME["GetJobs"], VERSIONS["v0.0.43"], "defiant", None)
 
     async def ours_decode() -> int:
-        return touch_views(Listing(fast.parse(raw_bytes).items("jobs"), JobView))
+        return touch_views(Listing(decode(call, raw_bytes, FAST).items("jobs"), JobView))
 
     async def upb_decode() -> int:
-        return touch_messages(env.pb2.OpenapiJobInfoResp.FromString(raw_bytes))
+        return touch_messages(env.pb2.JobsResp.FromString(raw_bytes))
 
     n, mb = f"{jobs:,}", f"{len(raw_bytes) / 1e6:.1f} MB"
     upb_alone = await median(upb_decode, repeats)
@@ -191,24 +213,9 @@ async def p1_p2_p5(env: Env, jobs: int, repeats: int) -> list[Row]:
             "<= 2.0x",
         )
     )
-    async with S3MClientFactory(env.grpc_target, token_file=env.header) as factory:
-        stub = factory.create_client(SlurmIndirectStub)
-
-        async def betterproto_list() -> int:
-            reply = await stub.get_jobs(BpEmpty())
-            return touch_messages(reply)
-
-        rows.append(
-            Row(
-                "P1r",
-                "  reference: generated betterproto2 stub (GetJobs), touch",
-                await median(betterproto_list, 1),
-                upb_alone,
-                "ms",
-            )
-        )
+    rows.append(p1r)
     async with httpx.AsyncClient(headers={"Authorization": env.token}, timeout=120) as http:
-        body = (await http.get(f"{env.rest_url}/slurm/v0.0.43/defiant/jobs")).content
+        body = (await http.get(f"{env.rest_url}/slurm/open/v0.0.43/defiant/jobs")).content
 
     async def loads() -> int:
         return touch_json(orjson.loads(body))
@@ -250,6 +257,33 @@ async def p1_p2_p5(env: Env, jobs: int, repeats: int) -> list[Row]:
         )
     )
     return rows
+
+
+async def betterproto_reference(env: Env, count: int) -> Row:
+    """P1r: the generated betterproto stub's GetJobs (through the factory) against upb parse+touch alone."""
+    raw_bytes = (await env.stub.GetJobs(Empty(), metadata=env.md)).SerializeToString()
+
+    async def upb_decode() -> int:
+        return touch_messages(env.pb2.JobsResp.FromString(raw_bytes))
+
+    async with S3MClientFactory(env.grpc_target, token_file=env.header) as factory:
+        stub = factory.create_client(SlurmIndirectStub)
+
+        async def betterproto_list() -> int:
+            return touch_messages(await stub.get_jobs(BpEmpty()))
+
+        # One warm-up, which also checks that both sides read the same jobs; then one timed call.
+        assert await betterproto_list() == await upb_decode(), "the two sides read different jobs"
+        started = time.perf_counter()
+        await betterproto_list()
+        seconds = time.perf_counter() - started
+    return Row(
+        "P1r",
+        f"  reference: betterproto (b7) stub GetJobs, {count:,} jobs, touch, vs upb parse+touch",
+        seconds,
+        await median(upb_decode, 5),
+        "ms",
+    )
 
 
 async def _touch(slurm: Slurm) -> int:
@@ -361,15 +395,19 @@ with open("/proc/self/clear_refs", "w") as fh:
 if sys.argv[1] == "upb":
     from s3m_apis_pb.slurm.v0043 import slurm_pb2
 else:
-    from s3m_apis_betterproto.slurm.v0043 import OpenapiJobInfoResp
-    from s3m_grpc.codec import fast_reply
+    from s3m_grpc.call import Call
+    from s3m_grpc.codec import FAST, decode
+    from s3m_grpc.rpc import BY_NAME, VERSIONS
     from s3m_grpc.views import JobView, Listing
+
+    call = Call.make(BY_NAME["GetJobs"], VERSIONS["v0.0.43"], "defiant", None)
+    decode(call, b"", FAST)  # the modules' first use, before the baseline is taken
 before = status("VmRSS:")
 if sys.argv[1] == "upb":
-    reply = slurm_pb2.OpenapiJobInfoResp.FromString(raw)
+    reply = slurm_pb2.JobsResp.FromString(raw)
     total = sum(j.job_id + len(j.job_state[0]) + len(j.name) for j in reply.jobs)
 else:
-    jobs = Listing(fast_reply(OpenapiJobInfoResp).parse(raw).items("jobs"), JobView)
+    jobs = Listing(decode(call, raw, FAST).items("jobs"), JobView)
     total = sum(j.job_id + len(j.state) + len(j.name) for j in jobs)
 print(status("VmHWM:") - before, total)
 """
@@ -379,12 +417,11 @@ def p6(count: int) -> list[Row]:
     """Peak memory (KiB of RSS above the loaded bytes) of a `count`-job listing: views vs upb."""
     from s3m_apis_pb.slurm.v0043 import slurm_pb2
 
-    from bench.decode import listing
+    from bench.decode import listing_bytes
 
-    # The fixture's jobs go through betterproto2 once; the copies are made in upb (C), which takes
-    # milliseconds where 100,000 betterproto2 conversions take minutes.
-    templates = slurm_pb2.OpenapiJobInfoResp.FromString(bytes(OpenapiJobInfoResp.from_dict(listing(4))))
-    upb = slurm_pb2.OpenapiJobInfoResp()
+    # The fixture's jobs become upb messages once; the copies are made in upb (C), in milliseconds.
+    templates = slurm_pb2.JobsResp.FromString(listing_bytes(4))
+    upb = slurm_pb2.JobsResp()
     for i in range(count):
         job = upb.jobs.add()
         job.CopyFrom(templates.jobs[i % len(templates.jobs)])
@@ -434,7 +471,7 @@ async def measure(*, jobs: int, repeats: int, seconds: float, smoke: bool) -> li
                 metadata(token),
             )
             try:
-                rows += await p1_p2_p5(env, jobs, repeats)
+                rows += await p1_p2_p5(env, jobs, repeats, 20 if smoke else BETTERPROTO_JOBS)
                 rows += await p3(env, seconds, 1 if smoke else 3)
                 rows += p4(env, repeats)
             finally:

@@ -50,7 +50,7 @@ class Slurm:
         resource: str | None = None,
         api_version: str | None = None,
         factory: S3MClientFactory | None = None,
-        transport: str | Transport = "auto",
+        transport: OrDefault[str | Transport] = DEFAULT,
         tls: bool | None = None,
         insecure: bool = False,
         ca_file: str | os.PathLike[str] | None = None,
@@ -133,24 +133,25 @@ class Slurm:
 
     async def ping(self) -> list[View]:
         """The controllers' answers (``hostname``, ``pinged``, ``latency``, ``mode``)."""
-        return list(Listing((await self._fast("Ping")).items("pings"), View))
+        return list(_listing(await self._fast("Ping"), "pings", View))
 
     async def partitions(self) -> Listing:
         """Every partition (views), also cached for ``validate``."""
-        self._partitions = Listing((await self._fast("GetPartitions")).items("partitions"), PartitionView)
+        self._partitions = _listing(await self._fast("GetPartitions"), "partitions", PartitionView)
         return self._partitions
 
     async def nodes(self) -> Listing:
         """Every node (views)."""
-        return Listing((await self._fast("GetNodes")).items("nodes"), NodeView)
+        return _listing(await self._fast("GetNodes"), "nodes", NodeView)
 
     async def reservations(self) -> Listing:
         """Every reservation (views)."""
-        return Listing((await self._fast("GetReservations")).items("reservations"), ReservationView)
+        return _listing(await self._fast("GetReservations"), "reservations", ReservationView)
 
     async def diag(self) -> View:
         """Scheduler statistics."""
-        return View((await self._fast("GetDiag")).field("statistics") or {})
+        reply = await self._fast("GetDiag")
+        return View(reply.field("statistics") or {}, reply.element("statistics"))
 
     async def jobs(
         self,
@@ -161,7 +162,7 @@ class Slurm:
         partition: str | None = None,
     ) -> list[JobView] | Listing:
         """Jobs in the queue, filtered here (S3M has no server-side filter): all given filters must match."""
-        listing = Listing((await self._fast("GetJobs")).items("jobs"), JobView)
+        listing = _listing(await self._fast("GetJobs"), "jobs", JobView)
         if user is None and state is None and name is None and partition is None:
             return listing
         states = {state} if isinstance(state, str) else set(state) if state is not None else None
@@ -180,7 +181,7 @@ class Slurm:
         jobs = reply.items("jobs")
         if not jobs:
             raise NotFound(f"job {job_id} not found", rpc="GetJob")
-        return JobRecord(jobs[0])
+        return JobRecord(jobs[0], reply.element("jobs"))
 
     # -- changing ----------------------------------------------------------------------------------
 
@@ -284,7 +285,7 @@ class Slurm:
         """(job id, comment) of every job in the queue, for the submission-key search (no retries:
         the search has its own backoff)."""
         reply = await self._fast("GetJobs", retry=_NO_RETRY)
-        return [(view.job_id, view.comment) for view in Listing(reply.items("jobs"), JobView)]
+        return [(view.job_id, view.comment) for view in _listing(reply, "jobs", JobView)]
 
     async def _comment_of(self, job_id: int) -> str:
         return (await self.job(job_id)).comment
@@ -318,6 +319,10 @@ class Slurm:
                     del pending[job_id]
             if pending:
                 await asyncio.sleep(interval)
+
+
+def _listing(reply: FastReply, name: str, view: type[View]) -> Listing:
+    return Listing(reply.items(name), view, reply.element(name))
 
 
 __all__ = ["DEFAULT_URL", "Backoff", "Job", "Slurm"]

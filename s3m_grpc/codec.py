@@ -7,8 +7,8 @@ A transport hands back the reply as it came: protobuf bytes (gRPC) or a decoded 
   betterproto's parser is lenient to a fault (it reads a truncated length-delimited field as an
   empty message, so a cut-off listing could pass for a short one); or
 * a ``FastReply`` (what the high-level API asks for): the upb message or the JSON object itself,
-  whose listings become lazy views without any copy. betterproto needs ~1 s per 1,000 jobs where
-  upb needs milliseconds for 10,000.
+  whose listings become lazy views without any copy. betterproto 2.0.0b7 needs ~7 s per 1,000
+  complete jobs (bench/decode.py) where upb needs a few milliseconds for 10,000.
 
 Slurm's ``errors[]`` in a reply that arrived with an OK status are raised here too.
 """
@@ -41,11 +41,20 @@ FAST: Final = _Fast()
 class FastReply:
     """A reply kept in the fast runtime: an upb message (gRPC) or the decoded JSON object (REST)."""
 
-    __slots__ = ("json", "message")
+    __slots__ = ("descriptor", "json", "message")
 
-    def __init__(self, *, message: Any = None, json: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, *, message: Any = None, json: Mapping[str, Any] | None = None, descriptor: Any = None
+    ) -> None:
         self.message = message
         self.json = json
+        #: The response message's descriptor (for JSON, what its objects are).
+        self.descriptor = message.DESCRIPTOR if message is not None else descriptor
+
+    def element(self, name: str) -> Any:
+        """The message descriptor of a (repeated or singular) message field's elements."""
+        field = self.descriptor.fields_by_name.get(name) if self.descriptor is not None else None
+        return field.message_type if field is not None else None
 
     def items(self, name: str) -> Sequence[Any]:
         """A repeated field's elements (upb messages or JSON objects)."""
@@ -98,16 +107,14 @@ def decode(call: Call, payload: Payload, want: Any) -> Any:
     upb_class = getattr(call.version.upb, call.rpc.response)
     name = call.rpc.response
     if not isinstance(payload, dict):
-        data = bytes(payload)
         try:
-            message = upb_class.FromString(data)
+            message = upb_class.FromString(bytes(payload))
         except DecodeError as exc:
             raise ProtocolError(f"the reply is not a valid {name}", rpc=call.rpc.name) from exc
         fast = FastReply(message=message)
     else:
-        fast = FastReply(json=payload)
+        fast = FastReply(json=payload, descriptor=upb_class.DESCRIPTOR)
         message = None
-        data = b""
     raise_for_slurm_errors(call, fast)
     if want is FAST:
         return fast
@@ -116,8 +123,11 @@ def decode(call: Call, payload: Payload, want: Any) -> Any:
             message = to_upb(upb_class, payload)
         except (SlurmJsonError, ValueError, TypeError) as exc:
             raise ProtocolError(f"the reply is not a valid {name}: {exc}", rpc=call.rpc.name) from exc
-        return want().parse(bytes(message.SerializeToString()))
-    return want().parse(data)
+    else:
+        # betterproto does not check wire types: a field upb kept as unknown (the wrong wire type
+        # for its number) would reach it as garbage. Only what upb understood is handed on.
+        message.DiscardUnknownFields()
+    return want().parse(bytes(message.SerializeToString()))
 
 
 def raise_for_slurm_errors(call: Call, reply: FastReply) -> None:

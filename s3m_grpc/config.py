@@ -213,7 +213,12 @@ def channel_config(
     anywhere else it needs ``insecure=True``, and then a warning is logged.
     """
     if tls is None:
-        tls = target.scheme == "https" or (target.scheme is None and not is_loopback(target.host))
+        # An explicit TLS context means TLS (OLCF's factory is TLS-only), even to a loopback host.
+        tls = (
+            user_ssl is not None
+            or target.scheme == "https"
+            or (target.scheme is None and not is_loopback(target.host))
+        )
     elif target.scheme is not None and tls != (target.scheme == "https"):
         raise ConfigurationError(f"tls={tls} contradicts the {target.scheme}:// address")
     if not tls and not is_loopback(target.host):

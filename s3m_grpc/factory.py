@@ -48,6 +48,7 @@ log = logging.getLogger("s3m_grpc.calls")
 S = TypeVar("S")
 
 RESOURCE_ENV: Final = "S3M_RESOURCE"
+TRANSPORT_ENV: Final = "S3M_TRANSPORT"
 DEFAULT_RESOURCE: Final = "defiant"
 
 # Resource names go into metadata and, over REST, into URL paths: short lowercase names only.
@@ -126,7 +127,7 @@ class S3MClientFactory:
         ssl_context: ssl.SSLContext | None = None,
         *,
         resource: str | None = None,
-        transport: str | Transport = "auto",
+        transport: OrDefault[str | Transport] = DEFAULT,
         tls: bool | None = None,
         insecure: bool = False,
         ca_file: str | os.PathLike[str] | None = None,
@@ -150,7 +151,8 @@ class S3MClientFactory:
         unless the host is a loopback address; plaintext elsewhere needs ``insecure=True``.
         ``ssl_context`` replaces the default TLS settings (grpclib and REST). ``transport`` is
         ``"auto"`` (gRPC, switching to REST when gRPC cannot connect; see ``fallback``),
-        ``"grpclib"``, ``"grpcio"``, ``"rest"``, or a Transport instance. REST goes to ``rest_url``
+        ``"grpclib"``, ``"grpcio"``, ``"rest"``, or a Transport instance; default:
+        ``S3M_TRANSPORT``, else ``"auto"``. REST goes to ``rest_url``
         (default: the gRPC host and port) under ``/slurm/{enclave}/`` (default ``open``).
         """
         emulator = os.environ.get(EMULATOR_HOST_ENV, "").strip()
@@ -161,6 +163,8 @@ class S3MClientFactory:
             )
             endpoint = emulator
             rest_url = os.environ.get(EMULATOR_REST_ENV, "").strip() or rest_url
+        if transport is DEFAULT:
+            transport = os.environ.get(TRANSPORT_ENV, "").strip() or "auto"
         meta_resource, meta_token, self._metadata = split_metadata(additional_metadata)
         if isinstance(token, str) and not token.strip():
             token = None  # OLCF's template passes "" when there is no token (the status API needs none)

@@ -62,7 +62,7 @@ def parse_time(text: str) -> float:
         seconds = int(first) * 60 + int(second)
     else:  # minutes
         seconds = int(first) * 60
-    return math.ceil(seconds / 60)
+    return math.ceil(seconds / 60) if seconds else math.inf  # sbatch: a zero limit means none
 
 
 def parse_memory(text: str) -> int:
@@ -117,8 +117,8 @@ def export(
     """sbatch's ``--export``: ``ALL`` (this environment), ``NONE``, or ``NAME[=value],...``.
 
     ``ALL`` never copies the S3M token: not ``S3M_TOKEN`` or ``S3M_TOKEN_FILE``, nor any other
-    variable whose value is a token this process could send. Naming one of them explicitly is an
-    error.
+    variable whose value holds a token this process could send. Naming one of them explicitly is
+    an error.
     """
     from s3m_grpc.auth import secret_values
 
@@ -127,7 +127,11 @@ def export(
     parts = [p for p in text.split(",") if p]
     base: dict[str, str]
     if parts and parts[0].upper() == "ALL":
-        base = {k: v for k, v in source.items() if k not in SECRET_VARIABLES and v.strip() not in hidden}
+        base = {
+            k: v
+            for k, v in source.items()
+            if k not in SECRET_VARIABLES and not any(secret and secret in v for secret in hidden)
+        }
         parts = parts[1:]
     elif parts and parts[0].upper() == "NONE":
         base, parts = {}, parts[1:]
@@ -138,7 +142,7 @@ def export(
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
             raise ValueError(f"bad variable name {key!r}")
         value = value if sep else source.get(key, "")
-        if key in SECRET_VARIABLES or (value and value.strip() in hidden):
+        if key in SECRET_VARIABLES or any(secret and secret in value for secret in hidden):
             raise ValueError(f"{key} would put your S3M token into the job's environment")
         base[key] = value
     return base
@@ -191,7 +195,7 @@ OPTIONS: Final[dict[str, Convert]] = {
     "--mincpus": _to("min_cpus_per_node", _positive),
     "--sockets-per-node": _to("sockets_per_node", _positive),
     "--threads-per-core": _to("threads_per_core", _positive),
-    "--mem": _to("memory_per_node", parse_memory),
+    "--mem": _to("memory_per_node", parse_memory),  # 0: all of each node's memory
     "--mem-per-cpu": _to("memory_per_cpu", parse_memory),
     "--time": _to("time_limit", parse_time),
     "--time-min": _to("time_min", parse_time),
@@ -312,11 +316,12 @@ def apply(
         option, sep, value = word.partition("=")
         if option in SHORT:
             option = SHORT[option]
-        elif option.startswith("-") and not option.startswith("--") and len(option) > 2:
-            option, value, sep = SHORT.get(option[:2], option), option[2:], "="  # -N2 style
+        elif word.startswith("-") and not word.startswith("--") and len(word) > 2 and word[:2] in SHORT:
+            option, value, sep = SHORT[word[:2]], word[2:], "="  # -N2 and -Jsim=1 (the name "sim=1")
         if option in NOT_CARRIED:
+            named = word if word.startswith(option) else f"{word} ({option})"
             raise ScriptError(
-                f"#SBATCH {word}: {NOT_CARRIED[option]}, so this option cannot reach Slurm through S3M "
+                f"#SBATCH {named}: {NOT_CARRIED[option]}, so this option cannot reach Slurm through S3M "
                 "(remove it, or see the README's 'What S3M cannot carry')",
                 line=line,
                 path=path,

@@ -66,8 +66,11 @@ class _Field:
 
 @functools.cache
 def _fields(desc: Descriptor) -> dict[str, _Field]:
-    return {
-        f.name: _Field(
+    """A message's fields by JSON key: the json name (S3M's are Slurm's keys: ``CPU``), and the
+    field name too where it differs."""
+    out: dict[str, _Field] = {}
+    for f in desc.fields:
+        entry = _Field(
             f.name,
             f.type,
             f.is_repeated,
@@ -75,8 +78,9 @@ def _fields(desc: Descriptor) -> dict[str, _Field]:
             f.message_type is not None and f.message_type.name in _NO_VAL,
             frozenset(v.name for v in f.enum_type.values) if f.enum_type is not None else frozenset(),
         )
-        for f in desc.fields
-    }
+        for key in dict.fromkeys((f.json_name, f.name)):
+            out[key] = entry
+    return out
 
 
 def normalize(desc: Descriptor, data: Any, *, strict: bool = False, path: str = "") -> dict[str, Any]:
@@ -99,9 +103,9 @@ def normalize(desc: Descriptor, data: Any, *, strict: bool = False, path: str = 
         where = f"{path}/{key}"
         if field.repeated:
             items = value if isinstance(value, list) else [value]
-            out[key] = [_value(field, item, strict, f"{where}/{i}") for i, item in enumerate(items)]
+            out[field.name] = [_value(field, item, strict, f"{where}/{i}") for i, item in enumerate(items)]
         else:
-            out[key] = _value(field, value, strict, where)
+            out[field.name] = _value(field, value, strict, where)
     return out
 
 
@@ -150,7 +154,7 @@ def _value(field: _Field, value: Any, strict: bool, path: str) -> Any:
 
 
 def to_json(message: Message, *, defaults: bool = False) -> dict[str, Any]:
-    """An upb message as Slurm JSON: field names as keys, integers as numbers (not ProtoJSON strings).
+    """An upb message as Slurm JSON: json names as keys, integers as numbers (not ProtoJSON strings).
 
     Without `defaults`, only the fields that are set; with it, every scalar and repeated field too
     (0, "", false, []), so that a reply reads the same whether it came as protobuf, where zero
@@ -163,10 +167,10 @@ def to_json(message: Message, *, defaults: bool = False) -> dict[str, Any]:
                 continue
             if field.has_presence and field.type != F.TYPE_MESSAGE and not message.HasField(field.name):
                 continue  # proto3 `optional` and unset: absent, as Slurm's "not given"
-            out[field.name] = _json_value(field, getattr(message, field.name), defaults)
+            out[field.json_name] = _json_value(field, getattr(message, field.name), defaults)
         return out
     for field, value in message.ListFields():
-        out[field.name] = _json_value(field, value, defaults)
+        out[field.json_name] = _json_value(field, value, defaults)
     return out
 
 
@@ -186,6 +190,36 @@ def _json_value(field: FieldDescriptor, value: Any, defaults: bool) -> Any:
 
         return [convert(v) for v in value] if field.is_repeated else convert(value)
     return list(value) if field.is_repeated else value
+
+
+@functools.cache
+def _renames(desc: Descriptor) -> bool:
+    """Whether a message, or one inside it, has a field whose json name is not its name."""
+    seen: set[str] = set()
+
+    def walk(d: Descriptor) -> bool:
+        if d.full_name in seen:
+            return False
+        seen.add(d.full_name)
+        return any(
+            f.json_name != f.name or (f.message_type is not None and walk(f.message_type)) for f in d.fields
+        )
+
+    return walk(desc)
+
+
+def json_keys(desc: Descriptor, data: dict[str, Any]) -> dict[str, Any]:
+    """`normalize`'s output (keyed by field names) keyed by json names, for writing JSON."""
+    if not _renames(desc):
+        return data
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        field = desc.fields_by_name[name]
+        if field.message_type is not None and not field.message_type.GetOptions().map_entry:
+            inner = field.message_type
+            value = [json_keys(inner, v) for v in value] if field.is_repeated else json_keys(inner, value)
+        out[field.json_name] = value
+    return out
 
 
 def to_upb(message_class: type[Message], data: Any, *, strict: bool = False) -> Message:

@@ -35,6 +35,19 @@ _COUNTS: Final = (
     "sockets_per_node",
     "threads_per_core",
 )
+_TEXT: Final = (
+    "name",
+    "account",
+    "partition",
+    "qos",
+    "reservation",
+    "working_directory",
+    "standard_output",
+    "standard_error",
+    "standard_input",
+    "comment",
+    "licenses",
+)
 # JobSpec field -> the job description's field, for the plain ones.
 _SIMPLE: Final = {
     "name": "name",
@@ -105,6 +118,14 @@ class JobSpec:
             self.script.encode("utf-8")
         except UnicodeEncodeError:
             raise ScriptError("the batch script is not valid UTF-8 text") from None
+        for name in _TEXT:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise ConfigurationError(f"JobSpec.{name} must be text, got {type(value).__name__}")
+        if self.wait_all_nodes is not None and not isinstance(self.wait_all_nodes, bool):
+            raise ConfigurationError(
+                f"JobSpec.wait_all_nodes must be True or False, got {self.wait_all_nodes!r}"
+            )
         for name, parse in (("time_limit", parse_time), ("time_min", parse_time)):
             self._convert(name, parse)
         for name in ("memory_per_node", "memory_per_cpu"):
@@ -112,14 +133,25 @@ class JobSpec:
         for name in (*_COUNTS, "memory_per_node", "memory_per_cpu", "begin_time"):
             value = getattr(self, name)
             limit = 2**40 if name == "begin_time" else 2**31
+            low = 0 if name.startswith("memory") else 1  # --mem=0: all of each node's memory
             if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or not 0 < value < limit
+                isinstance(value, bool) or not isinstance(value, int) or not low <= value < limit
             ):
                 raise ConfigurationError(f"JobSpec.{name} must be a positive integer, got {value!r}")
         for name in ("time_limit", "time_min"):
             value = getattr(self, name)
-            if value is not None and not (value > 0 and (value == math.inf or value < 2**31)):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                kind = type(value).__name__
+                raise ConfigurationError(f"JobSpec.{name} must be minutes or a Slurm time, got {kind}")
+            if not (value > 0 and (value == math.inf or value < 2**31)):
                 raise ConfigurationError(f"JobSpec.{name} must be positive minutes, got {value!r}")
+            if value != math.inf:
+                object.__setattr__(self, name, math.ceil(value))  # Slurm counts whole minutes
+        if not isinstance(self.environment, Mapping):
+            kind = type(self.environment).__name__
+            raise ConfigurationError(f"JobSpec.environment must map names to values, got {kind}")
         for key, value in self.environment.items():
             if not isinstance(key, str) or not key or "=" in key or "\x00" in key:
                 raise ConfigurationError(f"invalid environment variable name {key!r}")
@@ -213,7 +245,7 @@ class JobSpec:
     def from_text(cls, text: str, *, path: str | None = None, **overrides: Any) -> JobSpec:
         """Like ``from_script``, for a script already in memory."""
         values = directives(text, path=path)
-        names = {f.name for f in fields(cls)}
+        names = {f.name for f in fields(cls)} - {"script"}  # the script is the file's
         unknown = set(overrides) - names
         if unknown:
             raise ConfigurationError(f"unknown JobSpec fields: {sorted(unknown)}")

@@ -65,7 +65,7 @@ class SyncSlurm:
         *,
         resource: str | None = None,
         api_version: str | None = None,
-        transport: str | Transport = "auto",
+        transport: OrDefault[str | Transport] = DEFAULT,
         tls: bool | None = None,
         insecure: bool = False,
         ca_file: str | os.PathLike[str] | None = None,

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from s3m_grpc.slurmdefs import TERMINAL_STATES
@@ -75,11 +76,11 @@ def field_of(raw: Message | Mapping[str, Any], name: str) -> Any:
 
 
 def plain(value: Any) -> Any:
-    """A field's value as plain Python (lists for repeated fields, dicts for messages)."""
+    """A field's value as plain Python (lists for repeated fields, dicts for messages, zeros kept)."""
     if isinstance(value, Message):
         from s3m_grpc.slurmjson import to_json
 
-        return to_json(value)
+        return to_json(value, defaults=True)
     if isinstance(value, (str, bytes, int, float, bool, type(None), dict)):
         return value
     if isinstance(value, Sequence) or hasattr(value, "__iter__"):
@@ -87,15 +88,30 @@ def plain(value: Any) -> Any:
     return value
 
 
-class View:
-    """Base of the views: wraps one upb message or one JSON object, read-only."""
+def json_default(field: FieldDescriptor) -> Any:
+    """What a field absent from a JSON object reads as, the same as protobuf's unset value."""
+    if field.is_repeated:
+        return []
+    if field.message_type is not None or field.has_presence:
+        return None
+    return field.default_value
 
-    __slots__ = ("_raw",)
+
+class View:
+    """Base of the views: wraps one upb message or one JSON object, read-only.
+
+    Attributes are the message's fields, the same over gRPC and REST: a field the message does not
+    have is an AttributeError either way, and one missing from a JSON answer reads as protobuf's
+    unset value (``0``, ``""``, ``[]``, None for messages and ``optional`` fields).
+    """
+
+    __slots__ = ("_desc", "_raw")
     #: Field names that identify the object in its repr.
     _repr_fields: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, raw: Message | Mapping[str, Any]) -> None:
+    def __init__(self, raw: Message | Mapping[str, Any], descriptor: Descriptor | None = None) -> None:
         object.__setattr__(self, "_raw", raw)
+        object.__setattr__(self, "_desc", raw.DESCRIPTOR if isinstance(raw, Message) else descriptor)
 
     def _get(self, name: str) -> Any:
         return field_of(self._raw, name)
@@ -103,10 +119,13 @@ class View:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        raw = self._raw
-        known = name in raw if isinstance(raw, Mapping) else name in raw.DESCRIPTOR.fields_by_name
-        if not known and not isinstance(raw, Mapping):
+        raw, desc = self._raw, self._desc
+        field = desc.fields_by_name.get(name) if desc is not None else None
+        if desc is not None and field is None:
             raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+        if isinstance(raw, Mapping):
+            value = raw.get(field.json_name if field is not None else name)
+            return json_default(field) if value is None and field is not None else value
         return plain(self._get(name))
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -118,6 +137,11 @@ class View:
         if isinstance(raw, Mapping):
             return dict(raw)
         return plain(raw)  # type: ignore[no-any-return]
+
+    @property
+    def descriptor(self) -> Descriptor | None:
+        """The message type this view reads (None for a JSON object of unknown type)."""
+        return self._desc
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._repr_fields)
@@ -490,24 +514,25 @@ class ReservationView(View):
 class Listing(Sequence[View]):
     """A read-only sequence of views over one decoded listing (wrapping happens on access)."""
 
-    __slots__ = ("_items", "_view")
+    __slots__ = ("_desc", "_items", "_view")
 
-    def __init__(self, items: Sequence[Any], view: type[View]) -> None:
+    def __init__(self, items: Sequence[Any], view: type[View], descriptor: Descriptor | None = None) -> None:
         self._items = items
         self._view = view
+        self._desc = descriptor
 
     def __len__(self) -> int:
         return len(self._items)
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
-            return [self._view(item) for item in self._items[index]]
-        return self._view(self._items[index])
+            return [self._view(item, self._desc) for item in self._items[index]]
+        return self._view(self._items[index], self._desc)
 
     def __iter__(self) -> Iterator[Any]:
-        view = self._view
+        view, desc = self._view, self._desc
         for item in self._items:
-            yield view(item)
+            yield view(item, desc)
 
     def __repr__(self) -> str:
         return f"<{len(self)} {self._view.__name__}s>"

@@ -1,4 +1,4 @@
-"""Shared test helpers: paths to the reference material and the generated packages."""
+"""Shared test helpers: paths to the reference material (copied into tests/), fixtures, constants."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ import trustme
 from s3m_grpc.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT.parent / "shared" / "reference"
+# What tests need from OLCF's and SchedMD's documents lives in the repository (tests/reference/,
+# tests/contract/): a plain clone must be enough to run the suite.
+REFERENCE = Path(__file__).resolve().parent / "reference"
+DOCS = REFERENCE / "olcf-s3m-docs"
+CONTRACT = Path(__file__).resolve().parent / "contract"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-VERSIONS = ("v0043", "v0042")
+VERSIONS = ("v0042", "v0043", "v0044")
 # The stub methods OLCF documents, one per SlurmIndirect RPC.
 DOCUMENTED_METHODS = (
     "ping",

@@ -103,7 +103,8 @@ def diff(expected: Message, actual: Message, path: str = "") -> Iterator[str]:
         elif field.message_type is not None:
             if left is None or right is None:
                 if (left is None) != (right is None):
-                    yield f"{here}: {'absent' if left is None else 'present'} -> {'absent' if right is None else 'present'}"
+                    was, now = ("absent" if v is None else "present" for v in (left, right))
+                    yield f"{here}: {was} -> {now}"
                 continue
             yield from diff(left, right, here)
         elif field.is_repeated:
@@ -133,7 +134,7 @@ def _diff_repeated(left: Any, right: Any, path: str) -> Iterator[str]:
     if not named:
         if len(left) != len(right):
             yield f"{path}: {len(left)} elements -> {len(right)}"
-        for i, (a, b) in enumerate(zip(left, right)):
+        for i, (a, b) in enumerate(zip(left, right, strict=False)):  # the lengths were compared above
             yield from diff(a, b, f"{path}[{i}]")
         return
     by_left = {m.name: m for m in left}

@@ -1,9 +1,12 @@
-"""OLCF's documented Python examples, read from OLCF's own pages, run against a local server.
+"""OLCF's documented Python examples, read from OLCF's own pages, run verbatim against the emulator.
 
-The code blocks are extracted from olcf-s3m-docs/compute.rst (the v0.0.43 "Python" tabs) and
-overview.rst (the project template) at test time, so the test follows the docs as they are. The
-one change made to them is the ``Empty`` import, which betterproto2 moved (see README); the
-template's SERVICE_URL is pointed at the local server.
+The code blocks are extracted from compute.rst (the "Python" tabs of v0.0.43 and of v0.0.44) and
+overview.rst (the project template) at test time, so the test follows the docs as they are, the
+``from betterproto.lib.std.google.protobuf import Empty`` import included. Nothing in them is
+edited: the template's ``S3MClientFactory("s3m.olcf.ornl.gov", token)`` reaches the emulator
+through ``S3M_EMULATOR_HOST`` (as Google's emulators are reached), the resource through
+``S3M_RESOURCE`` (odo for v0.0.44), the transport through ``S3M_TRANSPORT``, and the docs' job id
+12345 exists because the emulator starts counting there (Slurm's FirstJobId).
 """
 
 from __future__ import annotations
@@ -18,12 +21,20 @@ import pytest
 
 from s3m_grpc.emulator import Emulator, EmulatorConfig
 from s3m_grpc.emulator.model import default_models
-from s3m_grpc.factory import S3MClientFactory
-from tests.conftest import GRPC_TRANSPORTS, REFERENCE, TOKEN, RunningServer
+from tests.conftest import DOCS, GRPC_TRANSPORTS, TOKEN
 
-DOCS = REFERENCE / "olcf-s3m-docs"
-OLD_EMPTY = "from betterproto.lib.std.google.protobuf import Empty"
-NEW_EMPTY = "from s3m_apis_betterproto.google.protobuf import Empty"
+TEMPLATE_URL = "s3m.olcf.ornl.gov"
+CALLS = [
+    "client.ping(",
+    "client.get_partitions(",
+    "client.post_job_submit(",
+    "client.get_job(",
+    "client.get_jobs(",
+    "client.delete_job(",
+    "client.get_nodes(",
+    "client.get_reservations(",
+    "client.get_diag(",
+]
 
 
 def python_blocks(page: Path, *, version: str | None, tab: str = "Python") -> list[str]:
@@ -61,69 +72,104 @@ async def run_block(code: str, namespace: dict[str, Any]) -> None:
     namespace.update(await namespace["__example"]())
 
 
-def test_the_docs_have_the_nine_examples() -> None:
-    blocks = python_blocks(DOCS / "compute.rst", version="v0.0.43")
-    calls = [
-        "client.ping(",
-        "client.get_partitions(",
-        "client.post_job_submit(",
-        "client.get_job(",
-        "client.get_jobs(",
-        "client.delete_job(",
-        "client.get_nodes(",
-        "client.get_reservations(",
-        "client.get_diag(",
-    ]
-    assert [next(c for c in calls if c in block) for block in blocks] == calls
+@pytest.mark.parametrize("version", ["v0.0.43", "v0.0.44"])
+def test_the_docs_have_the_nine_examples(version: str) -> None:
+    blocks = python_blocks(DOCS / "compute.rst", version=version)
+    assert [next(c for c in CALLS if c in block) for block in blocks] == CALLS
+    assert all("factory.create_client(SlurmIndirectStub)" in block for block in blocks)
 
 
 @pytest.fixture
-async def busy_defiant(tmp_path: Path) -> AsyncIterator[Emulator]:
-    """Defiant with its batch-cpu nodes drained, so that the docs' job waits (and can be cancelled).
+async def docs_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Emulator]:
+    """The emulator the docs' snippets reach, with batch-cpu drained so that the docs' job waits.
 
-    The docs submit to /lustre/polis/..., which does not exist here: a job that started would fail at
-    once (as on a real cluster), and the docs' cancel would then meet a finished job.
+    The docs submit to /lustre/polis/..., which does not exist here: a job that started would fail
+    at once (as on a real cluster), and the docs' cancel would then meet a finished job.
     """
     models = default_models()
-    defiant = models["defiant"]
-    batch_cpu = set(defiant.default_partition.nodes)
-    nodes = tuple(
-        replace(n, state="DRAIN", reason="docs test") if n.name in batch_cpu else n for n in defiant.nodes
-    )
-    models["defiant"] = replace(defiant, nodes=nodes)
+    for name, partition in (("defiant", "batch-cpu"), ("odo", "batch-cpu")):
+        model = models[name]
+        drained = set(model.partition(partition).nodes)  # type: ignore[union-attr]
+        nodes = tuple(
+            replace(n, state="DRAIN", reason="docs test") if n.name in drained else n for n in model.nodes
+        )
+        models[name] = replace(model, nodes=nodes)
     async with Emulator(
-        tokens=[TOKEN], config=EmulatorConfig(resources=models), work_dir=tmp_path
+        tokens=[TOKEN], config=EmulatorConfig(resources=models), work_dir=tmp_path, first_job_id=12345
     ) as emulator:
-        emulator.scheduler("defiant")._next_id = 12345  # the docs use job 12345 throughout
+        for key, value in emulator.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("S3M_TOKEN", TOKEN)
         yield emulator
 
 
 @pytest.mark.parametrize("transport", GRPC_TRANSPORTS)
-async def test_compute_examples_run_as_written(busy_defiant: Emulator, transport: str) -> None:
-    blocks = python_blocks(DOCS / "compute.rst", version="v0.0.43")
-    async with S3MClientFactory(busy_defiant.grpc_target, TOKEN, transport=transport) as factory:
-        namespace: dict[str, Any] = {"factory": factory}
-        exec("from s3m_apis_betterproto.slurm.v0043 import SlurmIndirectStub", namespace)  # noqa: S102 (overview.rst)
+@pytest.mark.parametrize(("version", "resource"), [("v0.0.43", "defiant"), ("v0.0.44", "odo")])
+async def test_compute_examples_run_as_written(
+    docs_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, transport: str, version: str, resource: str
+) -> None:
+    from s3m_apis_betterproto.clientfactory import S3MClientFactory
+
+    monkeypatch.setenv("S3M_TRANSPORT", transport)
+    monkeypatch.setenv("S3M_RESOURCE", resource)
+    blocks = python_blocks(DOCS / "compute.rst", version=version)
+    namespace: dict[str, Any] = {}
+    # overview.rst's "Available Client Stubs", for the tab's version.
+    exec(f"from s3m_apis_betterproto.slurm.v00{version[-2:]} import SlurmIndirectStub", namespace)  # noqa: S102
+    async with S3MClientFactory(TEMPLATE_URL, TOKEN) as factory:  # the template, as written
+        assert factory.active_transport == transport
+        namespace["factory"] = factory
         for block in blocks:
-            assert block.count(OLD_EMPTY) <= 1
-            await run_block(block.replace(OLD_EMPTY, NEW_EMPTY), namespace)
-    assert namespace["pong"].pings[0].responding
+            await run_block(block, namespace)
+    assert namespace["pong"].pings[0].hostname == f"{resource}-slurmctld"
+    assert namespace["pong"].pings[0].pinged == "UP"
     assert namespace["partitions"].partitions[0].name == "batch-cpu"
     assert namespace["result"].job_id == 12345
-    assert namespace["job"].jobs[0].name == "my-job"
+    record = namespace["job"].jobs[0]  # GetJob: slurmdbd's record
+    assert (record.job_id, record.name, record.account) == (12345, "my-job", "STF040")
+    assert record.state.current == ["PENDING"]
     assert [j.job_id for j in namespace["jobs"].jobs] == [12345]
-    assert busy_defiant.scheduler().jobs[12345].state == "CANCELLED"
+    assert docs_emulator.scheduler(resource).jobs[12345].state == "CANCELLED"
     assert namespace["nodes"].nodes
-    assert namespace["reservations"].reservations
+    assert namespace["reservations"].reservations is not None
     assert namespace["diag"].statistics.jobs_submitted == 1
+    desc = docs_emulator.scheduler(resource).jobs[12345].desc
+    assert desc["time_limit"] == {"set": True, "number": 60}
+    assert desc["environment"] == ["PATH=/usr/bin"]
 
 
 async def test_project_template_runs_as_written(
-    server: RunningServer, monkeypatch: pytest.MonkeyPatch
+    docs_emulator: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (template,) = [b for b in python_blocks(DOCS / "overview.rst", version=None) if "S3MClientFactory(" in b]
-    assert 'SERVICE_URL = "s3m.olcf.ornl.gov"' in template
-    monkeypatch.setenv("S3M_TOKEN", TOKEN)
+    assert f'SERVICE_URL = "{TEMPLATE_URL}"' in template
     namespace: dict[str, Any] = {"__name__": "olcf_template"}
-    exec(template.replace('"s3m.olcf.ornl.gov"', repr(server.grpc_target)), namespace)  # noqa: S102
+    exec(template, namespace)  # noqa: S102 - verbatim; S3M_EMULATOR_HOST points it at the emulator
     await namespace["main"]()  # the template's asyncio.run(main()) is guarded by __main__
+
+
+def test_sync_with_and_olcf_signature(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OLCF's own factory is a plain ``with``; its signature takes additional_metadata and ssl_context."""
+    import asyncio
+    import ssl
+
+    from betterproto.lib.std.google.protobuf import Empty
+    from s3m_apis_betterproto.clientfactory import S3MClientFactory
+    from s3m_apis_betterproto.slurm.v0044 import SlurmIndirectStub
+
+    async def main() -> str:
+        with S3MClientFactory(
+            TEMPLATE_URL, TOKEN, additional_metadata={"olcf-resource": "odo"}, ssl_context=None
+        ) as factory:
+            pong = await factory.create_client(SlurmIndirectStub).ping(Empty())
+            return str(pong.pings[0].hostname)
+
+    with Emulator(tokens=[TOKEN], work_dir=tmp_path).running() as emulator:
+        for key, value in emulator.env().items():
+            monkeypatch.setenv(key, value)
+        assert asyncio.run(main()) == "odo-slurmctld"
+    from s3m_grpc.errors import ConfigurationError
+
+    # An ssl_context makes no sense for the emulator's plaintext loopback channel: refused, not ignored.
+    with pytest.raises(ConfigurationError, match="ssl_context"):
+        S3MClientFactory(TEMPLATE_URL, TOKEN, None, ssl.create_default_context())

@@ -20,6 +20,7 @@ import pytest
 from s3m_apis_betterproto.slurm import v0043 as pb
 
 from s3m_grpc.factory import S3MClientFactory
+from tests.conftest import TOKEN
 
 READY = re.compile(r"^s3m emulator ready grpc=(?P<grpc>\S+) rest=(?P<rest>\S+)$")
 
@@ -42,15 +43,18 @@ def start(
     *args: str,
     command: tuple[str, ...] = (sys.executable, "-m", "s3m_grpc.emulator"),
     header: str = "s3m.env",
+    env: dict[str, str] | None = None,
 ) -> Running:
     header_file = tmp_path / header
-    env = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
+    # MinJobAge: at time scale 0.01 the default (300 s) purges a finished job 3 s after it ends.
+    keep = [] if "--min-job-age" in args else ["--min-job-age", "1000000"]
     process = subprocess.Popen(
-        [*command, "--time-scale", "0.01", "--write-header-file", str(header_file), *args],
+        [*command, "--time-scale", "0.01", "--write-header-file", str(header_file), *keep, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**clean, **(env or {})},
     )
     assert process.stdout is not None
     line = process.stdout.readline().strip()  # blocks until ready (or exit)
@@ -81,11 +85,35 @@ def emulator(tmp_path: Path) -> Iterator[Running]:
         stop(running)
 
 
+def wait_until(check: Any, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"never happened within {timeout} s: {what}"
+        time.sleep(0.05)
+
+
 def test_ready_line_and_header_file(emulator: Running) -> None:
     assert emulator.grpc.startswith("127.0.0.1:")
     assert emulator.rest.startswith("http://127.0.0.1:")
     assert oct(emulator.header_file.stat().st_mode & 0o777) == "0o600"
     assert emulator.header_file.read_text().startswith("Authorization: ")
+    reply = httpx.get(f"{emulator.rest}/slurm/v0.0.43/defiant/ping", headers=emulator.headers)
+    assert reply.status_code == 200  # the header file's token is one the emulator accepts
+    assert len(emulator.headers["Authorization"]) >= 32  # without S3M_TOKEN: a random one, long
+
+
+def test_the_ready_line_is_all_it_prints_and_s3m_token_is_honoured(tmp_path: Path) -> None:
+    running = start(tmp_path, env={"S3M_TOKEN": TOKEN})
+    try:
+        assert running.header_file.read_text() == f"Authorization: {TOKEN}\n"
+        reply = httpx.get(f"{running.rest}/slurm/v0.0.43/defiant/ping", headers={"Authorization": TOKEN})
+        assert reply.status_code == 200
+    finally:
+        running.process.send_signal(signal.SIGTERM)
+        out, err = running.process.communicate(timeout=20)
+    assert running.process.returncode == 0
+    assert out == ""  # nothing after the ready line
+    assert TOKEN not in err  # the emulator never prints a token
 
 
 class Rest:
@@ -110,8 +138,10 @@ class Rest:
         return int(reply.json()["job_id"])
 
     async def state(self, job_id: int) -> tuple[str, int, str]:
-        job = (await self.http.get(f"/job/{job_id}")).json()["jobs"][0]
-        return job["job_state"][0], job["exit_code"]["return_code"]["number"], job["state_reason"]
+        reply = await self.http.get(f"/job/{job_id}")
+        assert reply.status_code == 200, reply.text
+        job = reply.json()["jobs"][0]  # GetJob: slurmdb's record
+        return job["state"]["current"][0], job["exit_code"]["return_code"]["number"], job["state"]["reason"]
 
     async def cancel(self, job_id: int) -> None:
         (await self.http.delete(f"/job/{job_id}")).raise_for_status()
@@ -131,13 +161,13 @@ class Grpc:
         if "time_limit" in job:
             job["time_limit"] = pb.Uint32NoVal(**job["time_limit"])
         desc = pb.JobSubmitReqJobDescription(
-            current_working_directory=str(cwd), environment=["PATH=/bin:/usr/bin"], **job
+            script=script, current_working_directory=str(cwd), environment=["PATH=/bin:/usr/bin"], **job
         )
-        return int((await self.client.post_job_submit(pb.JobSubmitReq(script=script, job=desc))).job_id)
+        return int((await self.client.post_job_submit(pb.JobSubmitReq(job=desc))).job_id)
 
     async def state(self, job_id: int) -> tuple[str, int, str]:
         job = (await self.client.get_job(pb.JobIdReq(job_id=str(job_id)))).jobs[0]
-        return job.job_state[0], job.exit_code.return_code.number, job.state_reason
+        return job.state.current[0], job.exit_code.return_code.number, job.state.reason
 
     async def cancel(self, job_id: int) -> None:
         await self.client.delete_job(pb.DeleteJobReq(job_id=str(job_id)))
@@ -173,6 +203,8 @@ async def test_job_lifecycles_over_both_protocols(emulator: Running, tmp_path: P
         await settle(api, slow, {"RUNNING"})
         await api.cancel(slow)
         assert (await settle(api, slow, done))[0] == "CANCELLED"
+        await api.cancel(hello)  # already finished: succeeds (with a warning), as slurmrestd
+        assert (await api.state(hello))[0] == "COMPLETED"
 
         late = await api.submit("#!/bin/bash\nsleep 300\n", tmp_path, time_limit={"number": 1, "set": True})
         assert await settle(api, late, done) == ("TIMEOUT", 0, "TimeLimit")
@@ -192,9 +224,15 @@ def test_sigterm_stops_cleanly_and_ends_running_jobs(emulator: Running, tmp_path
         time.sleep(0.05)
     pid = int(pid_file.read_text())
     assert stop(emulator) == 0
-    time.sleep(0.2)
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+
+    def gone() -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+
+    wait_until(gone, "the running job's process ended with the emulator")
 
 
 def test_state_survives_a_crash(tmp_path: Path) -> None:
@@ -207,11 +245,13 @@ def test_state_survives_a_crash(tmp_path: Path) -> None:
         body = {"job": {"script": script, "current_working_directory": str(tmp_path), "environment": ["A=1"]}}
         reply = httpx.post(f"{url}/job/submit", json=body, headers=first.headers)
         ids.append(reply.json()["job_id"])
-    deadline = time.monotonic() + 10
-    while not pid_file.exists() or not pid_file.read_text().strip():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(0.3)  # the first job completes
+    wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), "the second job runs")
+
+    def first_completed() -> bool:
+        job = httpx.get(f"{url}/job/{ids[0]}", headers=first.headers).json()["jobs"][0]
+        return bool(job["state"]["current"] == ["COMPLETED"])
+
+    wait_until(first_completed, "the first job completes")
     stop(first, signal.SIGKILL)  # a crash: nothing is cleaned up
     with contextlib.suppress(ProcessLookupError):
         os.killpg(int(pid_file.read_text()), signal.SIGKILL)  # the orphaned job, which no one else will end
@@ -222,6 +262,8 @@ def test_state_survives_a_crash(tmp_path: Path) -> None:
         assert jobs[ids[0]]["job_state"] == ["COMPLETED"]
         assert jobs[ids[1]]["job_state"] == ["FAILED"]  # running when the emulator died: failed, not lost
         assert jobs[ids[1]]["state_reason"] == "NodeDown"
+        record = httpx.get(f"{url}/job/{ids[1]}", headers=second.headers).json()["jobs"][0]
+        assert (record["state"]["current"], record["state"]["reason"]) == (["FAILED"], "NodeDown")
         body = {
             "job": {
                 "script": "#!/bin/bash\ntrue\n",
@@ -239,7 +281,7 @@ def test_console_script(tmp_path: Path) -> None:
     s3m = Path(sys.executable).with_name("s3m")
     running = start(tmp_path, command=(str(s3m), "emulator"))
     reply = httpx.get(f"{running.rest}/slurm/v0.0.43/defiant/ping", headers=running.headers)
-    assert reply.json()["pings"][0]["responding"] is True
+    assert [(p["hostname"], p["pinged"]) for p in reply.json()["pings"]] == [("defiant-slurmctld", "UP")]
     assert stop(running, signal.SIGINT) == 0
 
 

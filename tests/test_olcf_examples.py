@@ -1,161 +1,276 @@
-"""OLCF's published example responses, checked against SchedMD's spec (the spec wins).
+"""OLCF's published example responses parse strictly into S3M's messages of their version.
 
-These are the JSON bodies from olcf-s3m-docs/compute.rst. Several disagree with the spec; each case
-pins the exact disagreement, so our messages follow the spec knowingly, and the README lists them.
+The examples are the JSON bodies marked **Response:** in tests/reference/olcf-s3m-docs/compute.rst,
+read from the .rst when the tests run: a block inside a ``v0.0.43`` or ``v0.0.44`` tab belongs to
+that version, a block outside the version tabs (GetJob's, the submit response) to every version
+the section's tabs show. S3M's contract is the authority, not SchedMD's spec: v0.0.43's
+``allowed_configuration``, GetJob's slurmdbd shape with ``gruop`` and jobs'
+``job_resources.nodes.job_resources`` are S3M's own v0042/v0043 fields and parse as such.
+
+"Strictly" means ``s3m_grpc.slurmjson.normalize(strict=True)`` (no key the message lacks, every
+value of its field's type), the JSON written back by ``to_json`` identical to the example (nothing
+dropped or coerced), and the example valid against ``tests.contract_schema.message_schema`` (which
+adds SchedMD's enums where S3M's field is Slurm's). Where an example still fails, MISTAKES pins
+the exact failure and what the docs should say instead.
 """
 
 from __future__ import annotations
 
+import copy
+import importlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
 import pytest
 
-from tests import openapi
+from s3m_grpc.slurmjson import SlurmJsonError, normalize, to_json
+from tests.contract_schema import message_schema
 
-# Required by the spec beside each listing (slurmrestd always sends it); OLCF's examples omit it.
-STAMP = {"set": True, "number": 1763996400}
+DOC = Path(__file__).resolve().parent / "reference" / "olcf-s3m-docs" / "compute.rst"
+SUFFIXES = {"v0.0.42": "v0042", "v0.0.43": "v0043", "v0.0.44": "v0044"}
+# Section title -> the response message its examples are.
+MESSAGES = {
+    "List Partitions": "PartitionsResp",
+    "Submit a Job": "JobSubmitResp",
+    "Get Job Status": "JobIdResp",
+    "List All Jobs": "JobsResp",
+    "List Nodes": "NodesResp",
+    "List Reservations": "ReservationsResp",
+    "Scheduler Diagnostics": "DiagResp",
+}
+EXPECTED = {(section, version) for section in MESSAGES for version in ("v0.0.43", "v0.0.44")}
 
-# (schema, OLCF's example, a path the spec rejects in it, the same example corrected to the spec)
-CASES = {
-    "partitions: `allowed_configuration` is `allowed_allocation`": (
-        "openapi_partition_resp",
-        {
-            "partitions": [
-                {
-                    "name": "batch-cpu",
-                    "cluster": "defiant",
-                    "nodes": {
-                        "allowed_configuration": "node[001-128]",
-                        "configured": "node[001-128]",
-                        "total": 128,
-                    },
-                    "defaults": {"time": {"number": 60, "set": True}},
-                    "maximums": {"nodes": {"number": 4, "set": True}},
-                    "priority": {"tier": 1000},
-                }
-            ]
-        },
-        "partitions/0/nodes",
-        {
-            "partitions": [
-                {
-                    "name": "batch-cpu",
-                    "cluster": "defiant",
-                    "nodes": {
-                        "allowed_allocation": "node[001-128]",
-                        "configured": "node[001-128]",
-                        "total": 128,
-                    },
-                    "defaults": {"time": {"number": 60, "set": True}},
-                    "maximums": {"nodes": {"number": 4, "set": True}},
-                    "priority": {"tier": 1000},
-                }
-            ],
-            "last_update": STAMP,
-        },
+_TITLE_RULE = re.compile(r"^(-{3,}|={3,}|~{3,})\s*$")
+_TAB = re.compile(r"^\.\.\s+tab-item::\s*(v0\.0\.\d+)\s*$")
+_JSON_BLOCK = re.compile(r"^\.\.\s+code-block::\s*json\s*$")
+_OPTION = re.compile(r"^:[\w-]+:")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One ``.. code-block:: json`` of the page."""
+
+    section: str
+    version: str | None  # the enclosing version tab; None: outside the version tabs
+    line: int  # 1-based, of the directive
+    response: bool  # introduced by "**Response:**"
+    data: Any
+
+
+def _indent(line: str) -> int:
+    expanded = line.expandtabs(8)
+    return len(expanded) - len(expanded.lstrip())
+
+
+def json_blocks(text: str) -> list[Block]:
+    """Every JSON code block with its section and version tab (tabs or spaces, nested tab-sets)."""
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    section = ""
+    tabs: list[tuple[int, str]] = []  # open version tab-items: (indent, version)
+    previous = ""  # the last non-blank line before the current one
+    i = 0
+    while i < len(lines):
+        line, stripped = lines[i], lines[i].strip()
+        if not stripped:
+            i += 1
+            continue
+        if i + 1 < len(lines) and _TITLE_RULE.match(lines[i + 1]) and _indent(line) == 0:
+            section, tabs, previous = stripped, [], ""
+            i += 2
+            continue
+        indent = _indent(line)
+        while tabs and tabs[-1][0] >= indent:
+            tabs.pop()
+        tab = _TAB.match(stripped)
+        if tab:
+            tabs.append((indent, tab.group(1)))
+        elif _JSON_BLOCK.match(stripped):
+            body, j = [], i + 1
+            while j < len(lines) and (not lines[j].strip() or _indent(lines[j]) > indent):
+                if not (not body and _OPTION.match(lines[j].strip())):  # directive options
+                    body.append(lines[j])
+                j += 1
+            blocks.append(
+                Block(
+                    section,
+                    tabs[-1][1] if tabs else None,
+                    i + 1,
+                    previous == "**Response:**",
+                    json.loads("\n".join(body)),
+                )
+            )
+            previous = stripped
+            i = j
+            continue
+        previous = stripped
+        i += 1
+    return blocks
+
+
+def section_versions(text: str) -> dict[str, list[str]]:
+    """The version tabs each section shows (a block outside them applies to all of them)."""
+    out: dict[str, list[str]] = {}
+    section = ""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if i + 1 < len(lines) and _TITLE_RULE.match(lines[i + 1]) and line.strip() and _indent(line) == 0:
+            section = line.strip()
+        tab = _TAB.match(line.strip())
+        if tab and tab.group(1) not in out.setdefault(section, []):
+            out[section].append(tab.group(1))
+    return out
+
+
+def response_examples() -> dict[tuple[str, str], Block]:
+    """(section, version) -> its response example."""
+    text = DOC.read_text(encoding="utf-8")
+    blocks = json_blocks(text)
+    versions = section_versions(text)
+    out: dict[tuple[str, str], Block] = {}
+    for block in blocks:
+        if not block.response:
+            continue
+        for version in [block.version] if block.version else versions.get(block.section, []):
+            key = (block.section, version)
+            assert key not in out, f"two response examples for {key}: lines {out[key].line}, {block.line}"
+            out[key] = block
+    return out
+
+
+EXAMPLES = response_examples()
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """An example that does not parse strictly: where it fails, why, and what it should say."""
+
+    path: str  # the JSON path the failure names
+    why: str
+    fix: Any  # (example) -> the corrected example
+
+
+def _rename_gruop(example: Any) -> Any:
+    fixed = copy.deepcopy(example)
+    for job in fixed["jobs"]:
+        job["group"] = job.pop("gruop")
+    return fixed
+
+
+def _real_cert_flag(example: Any) -> Any:
+    fixed = copy.deepcopy(example)
+    for node in fixed["nodes"]:
+        node["cert_flags"] = ["TOKEN_SET"]
+    return fixed
+
+
+def _node_selection(example: Any) -> Any:
+    fixed = copy.deepcopy(example)
+    for job in fixed["jobs"]:
+        job["job_resources"]["nodes"]["select_type"] = ["AVAILABLE"]
+    return fixed
+
+
+MISTAKES = {
+    ("List All Jobs", "v0.0.44"): Mistake(
+        "/jobs/0/job_resources/nodes/select_type/0",
+        '`job_resources.nodes.select_type: ["CR_CORE"]` is slurm.conf\'s SelectTypeParameters '
+        "spelling; Slurm reports the node selection method there (SchedMD's enum: AVAILABLE, ONE_ROW, "
+        "RESERVED), and the job's own `job_resources.select_type` would say CORE",
+        _node_selection,
     ),
-    "jobs: `job_resources.nodes.job_resources` does not exist": (
-        "openapi_job_info_resp",
-        {
-            "jobs": [
-                {
-                    "job_id": 12345,
-                    "job_state": ["RUNNING"],
-                    "node_count": {"number": 1, "set": True},
-                    "job_resources": {
-                        "cpus": 4,
-                        "nodes": {
-                            "count": 1,
-                            "list": "node001",
-                            "whole": True,
-                            "job_resources": ["cpu=4", "mem=0"],
-                        },
-                    },
-                }
-            ],
-            "last_backfill": {"set": False},
-            "last_update": {"set": False},
-        },
-        "jobs/0/job_resources/nodes",
-        None,
+    ("Get Job Status", "v0.0.44"): Mistake(
+        "/jobs/0/gruop",
+        "GetJob's one example sits outside the version tabs, so it stands for v0.0.44 too, but it "
+        "spells v0.0.43's `gruop`; v0.0.44's SlurmDBJobDescription has `group` (same field number)",
+        _rename_gruop,
     ),
-    "job: the GET job example is slurmdbd's job shape (`state.current`, `gruop`, `steps`)": (
-        "openapi_job_info_resp",
-        {
-            "jobs": [
-                {
-                    "job_id": 12345,
-                    "user": "alice",
-                    "gruop": "users",
-                    "state": {"current": ["RUNNING"]},
-                    "steps": [],
-                }
-            ],
-            "last_backfill": {"set": False},
-            "last_update": {"set": False},
-        },
-        "jobs/0",
-        {
-            "jobs": [
-                {
-                    "job_id": 12345,
-                    "user_name": "alice",
-                    "group_name": "users",
-                    "job_state": ["RUNNING"],
-                    "state_reason": "None",
-                }
-            ],
-            "last_backfill": STAMP,
-            "last_update": STAMP,
-        },
-    ),
-    "reservations: core specs are objects, `purge_completed` wraps `time`": (
-        "openapi_reservation_resp",
-        {
-            "reservations": [
-                {
-                    "name": "maintenance-window",
-                    "core_specializations": ["node001:0"],
-                    "purge_completed": {"number": 60, "set": True},
-                }
-            ]
-        },
-        "reservations/0/core_specializations/0",
-        {
-            "reservations": [
-                {
-                    "name": "maintenance-window",
-                    "core_specializations": [{"node": "node001", "core": "0"}],
-                    "purge_completed": {"time": {"number": 60, "set": True}},
-                }
-            ],
-            "last_update": STAMP,
-        },
-    ),
-    "diag: `defult_queue_depth` is `default_queue_depth`": (
-        "openapi_diag_resp",
-        {"statistics": {"schedule_exit": {"defult_queue_depth": 128}}},
-        "statistics/schedule_exit",
-        {"statistics": {"schedule_exit": {"default_queue_depth": 128}}},
+    ("List Nodes", "v0.0.44"): Mistake(
+        "/nodes/0/cert_flags/0",
+        '`cert_flags: ["..."]` is a placeholder, not a Slurm certmgr flag (SchedMD\'s enum is '
+        "[TOKEN_SET]); S3M's string field carries it, but no Slurm sends it",
+        _real_cert_flag,
     ),
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_olcf_example_disagrees_with_spec_where_documented(case: str) -> None:
-    schema, example, bad_path, corrected = CASES[case]
-    found = openapi.errors("v0043", schema, example)
-    assert any(line.startswith(bad_path + ":") for line in found), found
-    if corrected is not None:
-        assert openapi.errors("v0043", schema, corrected) == []
+def message_class(section: str, version: str) -> Any:
+    module = importlib.import_module(f"s3m_apis_pb.slurm.{SUFFIXES[version]}.slurm_pb2")
+    return getattr(module, MESSAGES[section])
 
 
-@pytest.mark.parametrize("case", sorted(c for c in CASES if CASES[c][3] is not None))
-def test_corrected_example_loads_into_the_messages(case: str) -> None:
-    import importlib
+def strict_problems(section: str, version: str, example: Any) -> list[str]:
+    """Why `example` does not parse strictly as the version's message, as "path: problem" lines."""
+    cls = message_class(section, version)
+    try:
+        message = cls(**normalize(cls.DESCRIPTOR, example, strict=True))
+    except SlurmJsonError as exc:
+        return [f"{exc.path}: {exc.problem}"]
+    problems = []
+    if to_json(message) != example:
+        problems.append(f": reads back as {to_json(message)!r}")
+    validator = jsonschema.Draft202012Validator(message_schema(cls.DESCRIPTOR, version))
+    for error in validator.iter_errors(example):
+        problems.append(f"/{'/'.join(map(str, error.absolute_path))}: {error.message}")
+    return problems
 
-    from betterproto2 import Casing, OutputFormat
 
-    schema, _, _, corrected = CASES[case]
-    name = "".join(part.capitalize() for part in schema.split("_"))
-    cls = getattr(importlib.import_module("s3m_apis_betterproto.slurm.v0043"), name)
-    message = cls.from_dict(corrected)
-    assert message.to_dict(casing=Casing.SNAKE, output_format=OutputFormat.PYTHON) == corrected
+def test_every_response_example_is_found() -> None:
+    assert set(EXAMPLES) == EXPECTED
+    text = DOC.read_text(encoding="utf-8")
+    directives = sum(1 for line in text.splitlines() if _JSON_BLOCK.match(line.strip()))
+    assert len(json_blocks(text)) == directives  # no JSON block missed, whatever its indentation
+
+
+def test_the_extractor_reads_tabs_spaces_and_shared_blocks() -> None:
+    text = (
+        "Things\n------\n\n.. tab-set::\n\n\t.. tab-item:: v0.0.43\n\t\t:sync: a\n\n"
+        '\t\t**Response:**\n\n\t\t.. code-block:: json\n\n\t\t\t {"a": 1}\n\n'
+        "    .. tab-item:: v0.0.44\n\n        **Response:**\n\n        .. code-block:: json\n"
+        '           :caption: x\n\n           {"a":\n            2}\n\n'
+        '**Response:**\n\n.. code-block:: json\n\n\t{"b": [\n\t 3]}\n\nOther\n-----\n'
+    )
+    blocks = json_blocks(text)
+    assert [(b.section, b.version, b.response, b.data) for b in blocks] == [
+        ("Things", "v0.0.43", True, {"a": 1}),
+        ("Things", "v0.0.44", True, {"a": 2}),
+        ("Things", None, True, {"b": [3]}),
+    ]
+    assert section_versions(text) == {"Things": ["v0.0.43", "v0.0.44"]}
+
+
+@pytest.mark.parametrize(("section", "version"), sorted(EXPECTED - set(MISTAKES)))
+def test_example_parses_strictly(section: str, version: str) -> None:
+    assert strict_problems(section, version, EXAMPLES[section, version].data) == []
+
+
+@pytest.mark.parametrize(("section", "version"), sorted(MISTAKES))
+def test_example_fails_where_the_docs_are_wrong(section: str, version: str) -> None:
+    mistake = MISTAKES[section, version]
+    example = EXAMPLES[section, version].data
+    problems = strict_problems(section, version, example)
+    assert problems, f"the docs were fixed ({mistake.why}): move the case out of MISTAKES"
+    assert all(p.startswith(mistake.path + ":") for p in problems), problems
+    assert strict_problems(section, version, mistake.fix(example)) == []
+
+
+def test_s3m_spellings_are_the_contract_for_v0043() -> None:
+    """What SchedMD's v0.0.43 spec would call wrong is S3M's v0043 message; v0.0.44 renamed them."""
+    partitions = EXAMPLES["List Partitions", "v0.0.43"].data
+    assert "allowed_configuration" in partitions["partitions"][0]["nodes"]
+    assert "gruop" in EXAMPLES["Get Job Status", "v0.0.43"].data["jobs"][0]
+    jobs = EXAMPLES["List All Jobs", "v0.0.43"].data
+    assert "job_resources" in jobs["jobs"][0]["job_resources"]["nodes"]
+    assert (
+        "defult_queue_depth"
+        in EXAMPLES["Scheduler Diagnostics", "v0.0.43"].data["statistics"]["schedule_exit"]
+    )
+    # The v0.0.43 spellings are not v0.0.44's fields: the versions' messages really differ.
+    for section in ("List Partitions", "List All Jobs", "Scheduler Diagnostics"):
+        problems = strict_problems(section, "v0.0.44", EXAMPLES[section, "v0.0.43"].data)
+        assert problems, section
+        assert "has no field" in problems[0], (section, problems)

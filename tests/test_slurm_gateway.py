@@ -8,6 +8,7 @@ installs slurm-wlm and munge so that CI runs them.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -20,9 +21,9 @@ import pytest
 from s3m_grpc import JobSpec, Slurm, errors
 from s3m_grpc.emulator import Emulator
 from s3m_grpc.factory import S3MClientFactory
-from tests.conftest import ROOT, TOKEN, VERSIONS
-from tests.test_documented_examples import DOCS, NEW_EMPTY, OLD_EMPTY, python_blocks, run_block
-from tests.test_parity import TRANSPORTS, assert_parity, scenario
+from tests.conftest import DOCS, ROOT, TOKEN
+from tests.test_documented_examples import python_blocks, run_block
+from tests.test_parity import TRANSPORTS, VERSIONS, assert_parity, scenario
 
 SCRIPT = ROOT / "scripts" / "local-slurm.sh"
 COMMANDS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scontrol", "scancel", "sdiag")
@@ -75,12 +76,12 @@ async def test_olcf_compute_examples_run_as_written_on_real_slurm(gateway: Emula
         namespace: dict[str, Any] = {"factory": factory}
         exec("from s3m_apis_betterproto.slurm.v0043 import SlurmIndirectStub", namespace)  # noqa: S102
         for block in blocks:
-            await run_block(block.replace(OLD_EMPTY, NEW_EMPTY), namespace)
-    assert namespace["pong"].pings[0].responding
+            await run_block(block, namespace)  # verbatim, the Empty import included
+    assert namespace["pong"].pings[0].pinged == "UP"
     assert namespace["partitions"].partitions[0].name == "batch-cpu"
     assert namespace["result"].job_id == 12345
-    assert namespace["job"].jobs[0].name == "my-job"
-    assert namespace["job"].jobs[0].state_reason == "PartitionDown"
+    assert namespace["job"].jobs[0].name == "my-job"  # GetJob: slurmdbd's shape, from squeue's view
+    assert namespace["job"].jobs[0].state.reason == "PartitionDown"
     assert [j.job_id for j in namespace["jobs"].jobs] == [12345]
     assert namespace["nodes"].nodes
     assert [r.name for r in namespace["reservations"].reservations] == ["maintenance"]
@@ -89,14 +90,16 @@ async def test_olcf_compute_examples_run_as_written_on_real_slurm(gateway: Emula
         assert (await slurm.job(12345)).state == "CANCELLED"
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-async def test_parity_suite_on_real_slurm(gateway: Emulator, version: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("version", "resource"), VERSIONS)
+async def test_parity_suite_on_real_slurm(
+    gateway: Emulator, version: str, resource: str, tmp_path: Path
+) -> None:
     # The same scenario and checks as tests/test_parity.py: every RPC over every transport, real
-    # sbatch/scancel/squeue behind them, Slurm's own errors for a missing job, a second cancel and
-    # an unknown partition.
-    results = {t: await scenario(gateway, t, version, tmp_path) for t in TRANSPORTS}
+    # sbatch/scancel/squeue behind them, Slurm's own errors for a missing job and an unknown
+    # partition, and slurmrestd's warning for a second cancel.
+    results = {t: await scenario(gateway, t, version, tmp_path, resource=resource) for t in TRANSPORTS}
     assert_parity(results, version)
-    assert results["grpclib"]["ping"]["pings"][0]["responding"] is True
+    assert results["grpclib"]["ping"]["pings"][0]["pinged"] == "UP"
     assert results["grpclib"]["ping"]["meta"]["slurm"]["release"] == slurm_release(gateway)
 
 
@@ -127,9 +130,7 @@ async def test_cancel_and_signal_behave_as_slurm_does(gateway: Emulator, tmp_pat
         await slurm.cancel(job.job_id)
         final = await job.wait(timeout=60)
         assert final.state == "CANCELLED"
-        with pytest.raises(errors.FailedPrecondition) as caught:
-            await slurm.cancel(job.job_id)
-        assert [e.error_number for e in caught.value.errors] == [2021]
+        await slurm.cancel(job.job_id)  # already ended: success with slurmrestd's warning
 
 
 async def test_time_limits_as_slurm_enforces_them(gateway: Emulator, tmp_path: Path) -> None:
@@ -146,3 +147,44 @@ async def test_time_limits_as_slurm_enforces_them(gateway: Emulator, tmp_path: P
         )
         final = await job.wait(timeout=150)
     assert final.state == "TIMEOUT"
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc to build the LD_PRELOAD probe")
+async def test_request_data_reaches_the_job_not_the_gateways_commands(
+    gateway: Emulator, tmp_path: Path
+) -> None:
+    """A job's environment is the job's: sbatch itself runs with the gateway's fixed environment.
+
+    Before, the job's variables were sbatch's own environment: PATH could run a fake sbatch,
+    LD_PRELOAD load a library into the real one, SLURM_CONF point it at another controller.
+    """
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "sbatch").write_text("#!/bin/sh\necho 999999\n")  # would "submit" job 999999
+    (fake / "sbatch").chmod(0o755)
+    # A library that notes the name of every process that loads it.
+    probe, seen = tmp_path / "probe.so", tmp_path / "loaded-by"
+    source = tmp_path / "probe.c"
+    source.write_text(
+        "#include <stdio.h>\n__attribute__((constructor)) static void note(void) {\n"
+        f'  FILE *f = fopen("{seen}", "a"); FILE *c = fopen("/proc/self/comm", "r"); char n[64] = "";\n'
+        "  if (c) { fgets(n, sizeof n, c); fclose(c); } if (f) { fputs(n, f); fclose(f); }\n}\n"
+    )
+    build = ["gcc", "-shared", "-fPIC", "-o", str(probe), str(source)]
+    await asyncio.to_thread(subprocess.run, build, check=True, timeout=60)
+    hostile = {
+        "PATH": f"{fake}:/usr/bin:/bin",
+        "SLURM_CONF": "/nonexistent/slurm.conf",
+        "LD_PRELOAD": str(probe),
+    }
+    script = "#!/bin/bash\necho PATH=$PATH\n"
+    async with Slurm(gateway.grpc_target, TOKEN) as slurm:
+        job = await slurm.submit(JobSpec(script=script, working_directory=str(tmp_path), environment=hostile))
+        assert job.job_id != 999999  # the real sbatch ran, with the gateway's SLURM_CONF
+        final = await job.wait(timeout=60)
+    assert final.state == "COMPLETED"
+    output = (tmp_path / f"slurm-{job.job_id}.out").read_text()
+    assert f"PATH={fake}:/usr/bin:/bin" in output  # the job got its own environment
+    loaders = seen.read_text().split() if seen.exists() else []
+    assert "sbatch" not in loaders  # the gateway's command did not load the job's LD_PRELOAD
+    assert "slurm_script" in loaders  # the job's batch shell did: the variable reached the job

@@ -21,6 +21,12 @@ JsonObject = dict[str, Any]
 SLURM_RELEASE: Final = ("25", "05", "8")
 
 
+def _no_val_of(value: Any) -> JsonObject:
+    """A NoVal struct as given (set, infinite or unset), in the canonical form."""
+    number = number_of(value)
+    return no_val(None, infinite=True) if number == -1 else no_val(number)
+
+
 def _exit(job: Job) -> JsonObject:
     return exit_struct(job.state not in ("PENDING", "RUNNING"), job.exit_code, job.signal)
 
@@ -28,7 +34,7 @@ def _exit(job: Job) -> JsonObject:
 def job_info(job: Job, model: ClusterModel, *, host: str) -> JsonObject:
     """A complete ``job_info`` object, as slurmctld reports the job now."""
     desc, running = job.desc, job.state == "RUNNING"
-    nodes = sorted(job.alloc)
+    nodes = sorted(job.alloc) or list(job.ran_on)  # sacct and squeue keep a finished job's nodes
     cpus = sum(job.alloc.values()) or job.tasks * job.cpus_per_task
     limit = job.time_limit
     partition = model.partition(job.partition)
@@ -116,7 +122,7 @@ def job_info(job: Job, model: ClusterModel, *, host: str) -> JsonObject:
         "partition": job.partition,
         "prefer": "",
         "memory_per_cpu": no_val(),
-        "memory_per_node": no_val(number_of(desc.get("memory_per_node"))),
+        "memory_per_node": _no_val_of(desc.get("memory_per_node")),
         "minimum_cpus_per_node": no_val(job.cpus_per_task),
         "minimum_tmp_disk_per_node": no_val(0),
         "power": {"flags": []},
@@ -248,7 +254,7 @@ def node_list(model: ClusterModel, free: dict[str, int], *, started_at: int) -> 
                 "state": flags,
                 "operating_system": "Linux (s3m-grpc emulator)",
                 "owner": "",
-                "partitions": [p.name for p in model.partitions if n.name in p.nodes],
+                "partitions": list(model.partitions_of.get(n.name, ())),
                 "port": 6818,
                 "real_memory": n.real_memory,
                 "res_cores_per_gpu": 0,
@@ -281,7 +287,7 @@ def partition_list(model: ClusterModel) -> list[JsonObject]:
     """Every partition with its limits."""
     out = []
     for p in model.partitions:
-        cpus = sum(n.cpus for n in model.nodes if n.name in p.nodes)
+        cpus = model.cpus_of(p.nodes)
         out.append(
             {
                 "nodes": {
@@ -339,7 +345,7 @@ def reservation_list(model: ClusterModel, *, started_at: int) -> list[JsonObject
         {
             "accounts": "",
             "burst_buffer": "",
-            "core_count": sum(n.cpus for n in model.nodes if n.name in r.nodes),
+            "core_count": model.cpus_of(r.nodes),
             "core_specializations": [],
             "end_time": no_val(started_at + r.start_in + r.duration),
             "features": "",
@@ -354,7 +360,7 @@ def reservation_list(model: ClusterModel, *, started_at: int) -> list[JsonObject
             "purge_completed": {"time": no_val()},
             "start_time": no_val(started_at + r.start_in),
             "watts": no_val(None, infinite=True),
-            "tres": f"cpu={sum(n.cpus for n in model.nodes if n.name in r.nodes)}",
+            "tres": f"cpu={model.cpus_of(r.nodes)}",
             "users": r.users,
         }
         for r in model.reservations
@@ -527,7 +533,7 @@ def job_record(info: JsonObject, *, script: str = "", now: float) -> JsonObject:
         "exit_code": info.get("exit_code"),
         "extra": info.get("extra", ""),
         "failed_node": info.get("failed_node", ""),
-        "flags": list(info.get("flags") or []),
+        "flags": ["STARTED_ON_SCHEDULE"] if started else [],  # slurmdbd's flags, not slurmctld's
         "group": info.get("group_name", ""),
         "het": {
             "job_id": number_of(info.get("het_job_id")) or 0,

@@ -23,6 +23,9 @@ from s3m_grpc.rpc import RESOURCE_KEY, VERSIONS, Rpc
 from s3m_grpc.slurmdefs import ERRNOS, no_val
 
 JsonObject = dict[str, Any]
+#: The largest request either protocol accepts (a batch script is at most 4 MiB in Slurm): refused
+#: from its declared size, before its bytes are read.
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
 # slurmctld's RPC names, for diag's rpcs_by_message_type.
 _MESSAGE_TYPES = {
     "Ping": "REQUEST_PING",
@@ -134,7 +137,10 @@ class Reply:
         version = VERSIONS[request.version]
         cluster = backend.model.name
         release = getattr(backend, "release", ("25", "05", "8"))
-        warnings = [{"description": w.description, "source": w.source} for w in self.warnings]
+        warnings = [
+            {"warning": w.description, "description": w.description, "source": w.source}
+            for w in self.warnings
+        ]
         body = {
             **render.shape(request.rpc.name, self.body, request.version),
             "meta": render.meta(request.version, cluster, release),
@@ -282,7 +288,7 @@ class Gateway:
             reply.jobs = await resolved(backend.visible_jobs())
             reply.body = {"last_backfill": no_val(), "last_update": now}
         elif name == "GetJob":
-            reply.jobs = [await resolved(backend.job(_job_id(p.get("job_id"))))]
+            reply.jobs = [await resolved(backend.lookup(_job_id(p.get("job_id"))))]
         elif name == "DeleteJob":
             job_id = _job_id(p.get("job_id"))
             done = await resolved(
@@ -356,6 +362,10 @@ def submission(body: JsonObject, version: str) -> tuple[JsonObject, str]:
     job = job or (jobs[0] if jobs else None)
     if not isinstance(job, dict):
         raise SlurmRejection(2009, description="no job description", source="job")
+    for key, value in job.items():  # C strings in slurmctld: a NUL would cut the value short
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise SlurmRejection(9001, description=f"{key} contains a NUL character", source="job")
     script = job.get("script") or body.get("script") or ""
     if job.get("script") and body.get("script") and job["script"] != body["script"]:
         raise SlurmRejection(

@@ -56,9 +56,11 @@ class Emulator:
         work_dir: str | os.PathLike[str] | None = None,
         time_scale: float = 1.0,
         min_job_age: float = 300.0,
+        first_job_id: int = 1001,
         faults: Iterable[Fault | str] = (),
         seed: int | None = None,
         ssl: SSLContext | None = None,
+        rest_ssl: SSLContext | None = None,
         allow_remote: bool = False,
         backend: str = "builtin",
         slurm_conf: str | os.PathLike[str] | None = None,
@@ -80,6 +82,13 @@ class Emulator:
             )
         if time_scale <= 0 or min_job_age < 0:
             raise ConfigurationError("time_scale must be positive and min_job_age not negative")
+        if (
+            isinstance(first_job_id, bool)
+            or not isinstance(first_job_id, int)
+            or not 0 < first_job_id < 2**26
+        ):
+            raise ConfigurationError("first_job_id must be a positive job id (Slurm's FirstJobId)")
+        self.first_job_id = first_job_id
         self.host = host
         self._ports = (grpc_port, rest_port)
         token_list = list(tokens) if tokens is not None else [secrets.token_urlsafe(32)]
@@ -106,6 +115,8 @@ class Emulator:
         self.time_scale = time_scale
         self.min_job_age = min_job_age
         self.ssl = ssl
+        #: REST's own TLS context (ALPN http/1.1: aiohttp speaks no HTTP/2); default: `ssl`.
+        self.rest_ssl = rest_ssl or ssl
         self.schedulers: dict[str, Scheduler] = {}
         self.gateway: Gateway | None = None
         self.grpc_port = 0
@@ -132,7 +143,7 @@ class Emulator:
     @property
     def rest_url(self) -> str:
         """``http://host:port`` of the REST service (append ``/slurm/v0.0.43/defiant/ping``)."""
-        scheme = "https" if self.ssl else "http"
+        scheme = "https" if self.rest_ssl else "http"
         return f"{scheme}://{self._bracketed()}:{self.rest_port}"
 
     def base_url(self, version: str = "v0.0.43", *, enclave: bool = False) -> str:
@@ -158,7 +169,8 @@ class Emulator:
 
     def env(self) -> dict[str, str]:
         """Environment variables that point clients at this emulator."""
-        return {EMULATOR_HOST_ENV: self.grpc_target, EMULATOR_REST_ENV: self.rest_url}
+        grpc = f"https://{self.grpc_target}" if self.ssl is not None else self.grpc_target
+        return {EMULATOR_HOST_ENV: grpc, EMULATOR_REST_ENV: self.rest_url}
 
     def write_header_file(self, path: str | os.PathLike[str]) -> Path:
         """Write ``Authorization: <token>`` with mode 0600, for ``curl -H @FILE``.
@@ -178,6 +190,7 @@ class Emulator:
         from s3m_grpc.emulator.grpc_server import start_grpc
         from s3m_grpc.emulator.rest import start_rest
 
+        private_dir(self.work_dir, what="the emulator's work directory")
         if self._state_dir is not None:
             self._store = JobStore(self._state_dir)
         backends = await self._start_backends()
@@ -192,7 +205,7 @@ class Emulator:
             self.gateway, self.host, self._ports[0], ssl=self.ssl
         )
         self._rest_runner, self.rest_port = await start_rest(
-            self.gateway, self.host, self._ports[1], ssl=self.ssl
+            self.gateway, self.host, self._ports[1], ssl=self.rest_ssl
         )
         log.info("emulator serving gRPC on %s and REST on %s", self.grpc_target, self.rest_url)
         return self
@@ -215,6 +228,7 @@ class Emulator:
                 model,
                 time_scale=self.time_scale,
                 min_job_age=self.min_job_age,
+                first_job_id=self.first_job_id,
                 work_dir=work,
                 store=self._store,
             )
@@ -229,6 +243,7 @@ class Emulator:
             # wait_closed waits for every client connection to go; a client that never closes its
             # channel must not be able to hang the emulator's stop.
             await bounded(self._grpc_server.wait_closed(), 5.0)
+            await self._grpc_server.guard.stop()
             self._grpc_server = None
         if self._rest_runner is not None:
             await self._rest_runner.cleanup()

@@ -44,6 +44,9 @@ class Backend(Protocol):
     def job(self, job_id: int) -> Any:
         """One job (a backend object that ``job_info`` renders), or SlurmRejection 2017."""
 
+    def lookup(self, job_id: int) -> Any:
+        """A job as accounting knows it (GetJob), purged ones included where the backend can."""
+
     def visible_jobs(self) -> Any:
         """Every job the controller still holds."""
 

@@ -4,6 +4,11 @@ When both servers listen it prints exactly one line to stdout and flushes it:
 
     s3m emulator ready grpc=127.0.0.1:PORT rest=http://127.0.0.1:PORT
 
+With TLS (``--tls-cert``/``--tls-key``, or ``--tls-ca-out FILE`` to have a CA made and written for
+clients), both protocols are served over TLS (ALPN h2 for gRPC), and the line says
+``grpcs=...`` and ``rest=https://...`` (plus ``ca=FILE``): TLS-only clients (OLCF's own factory,
+Go's s3mutil) can reach the emulator.
+
 Tokens come from ``S3M_TOKEN`` and/or ``--token-file`` (a bare token or ``Authorization: <token>``);
 without either, one random token is made, and ``--write-header-file`` is how to learn it (the
 emulator never prints a token).
@@ -15,6 +20,7 @@ import argparse
 import logging
 import os
 import signal
+import ssl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,7 +93,54 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="inject a fault, e.g. PostJobSubmit:accept_then_drop:p=0.3 (repeatable)",
     )
     parser.add_argument("--seed", type=int, help="seed for fault probabilities")
+    parser.add_argument("--tls-cert", type=Path, help="serve TLS with this certificate chain (PEM)")
+    parser.add_argument("--tls-key", type=Path, help="the private key of --tls-cert (PEM)")
+    parser.add_argument(
+        "--tls-ca-out",
+        type=Path,
+        metavar="FILE",
+        help="serve TLS with a certificate from a CA made now, and write the CA (PEM) to FILE for clients",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr at INFO")
+
+
+def tls_from(args: argparse.Namespace) -> tuple[ssl.SSLContext | None, ssl.SSLContext | None, Path | None]:
+    """The servers' TLS contexts (gRPC's, REST's) the options ask for, and the CA file written for
+    clients (if one was made)."""
+    if args.tls_ca_out and (args.tls_cert or args.tls_key):
+        raise ConfigurationError("give either --tls-cert/--tls-key or --tls-ca-out, not both")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ConfigurationError("--tls-cert and --tls-key go together")
+    if not (args.tls_cert or args.tls_ca_out):
+        return None, None, None
+    ca = None
+    if args.tls_ca_out:
+        try:
+            import trustme
+        except ImportError:
+            raise ConfigurationError(
+                "--tls-ca-out needs trustme (pip install 's3m-grpc[emulator]')"
+            ) from None
+        authority = trustme.CA(organization_name="s3m-grpc emulator")
+        issued = authority.issue_cert("127.0.0.1", "localhost", "::1")
+        from s3m_grpc.emulator.files import write_private
+
+        write_private(args.tls_ca_out, authority.cert_pem.bytes().decode())
+        ca = Path(args.tls_ca_out)
+    contexts = []
+    for alpn in (["h2"], ["http/1.1"]):  # gRPC needs h2; aiohttp (REST) speaks HTTP/1.1 only
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.set_alpn_protocols(alpn)
+        if ca is not None:
+            issued.configure_cert(context)
+        else:
+            try:
+                context.load_cert_chain(args.tls_cert, args.tls_key)
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigurationError(f"cannot load --tls-cert/--tls-key: {exc}") from None
+        contexts.append(context)
+    return contexts[0], contexts[1], ca
 
 
 def tokens_from(args: argparse.Namespace) -> tuple[list[str] | None, list[str]]:
@@ -104,7 +157,10 @@ async def serve(args: argparse.Namespace) -> int:
     from s3m_grpc.emulator.app import Emulator
 
     tokens, readonly = tokens_from(args)
+    ssl_context, rest_ssl, ca = tls_from(args)
     emulator = Emulator(
+        ssl=ssl_context,
+        rest_ssl=rest_ssl,
         host=args.host,
         grpc_port=args.grpc_port,
         rest_port=args.rest_port,
@@ -137,7 +193,10 @@ async def serve(args: argparse.Namespace) -> int:
                 "use --write-header-file to obtain it",
                 file=sys.stderr,
             )
-        print(READY.format(grpc=emulator.grpc_target, rest=emulator.rest_url), flush=True)
+        ready = READY.format(grpc=emulator.grpc_target, rest=emulator.rest_url)
+        if ssl_context is not None:
+            ready = ready.replace(" grpc=", " grpcs=") + (f" ca={ca}" if ca else "")
+        print(ready, flush=True)
         await stop.wait()
     finally:
         await emulator.stop()

@@ -1,7 +1,11 @@
 """The gRPC front end: SlurmIndirect for every API version, on grpclib, over the shared Gateway.
 
 Methods are ``/olcf.s3m.slurm.v004x.SlurmIndirect/*`` and route on the ``olcf-resource`` metadata,
-as S3M's. The token is checked before the request body is read.
+as S3M's. The token is checked before the request body is read, and the body's declared size
+before it is received (one limit, ``MAX_REQUEST_BYTES``, for gRPC and REST). The server also
+speaks what gRPC tools expect: ``grpc.health.v1.Health``, server reflection (grpcurl, grpcui,
+ghz), UNIMPLEMENTED with a proper gRPC response for an unknown method or a compressed request.
+Connections are watched by a ``ConnectionGuard`` (limits, timeouts, rapid-reset defence).
 """
 
 from __future__ import annotations
@@ -11,15 +15,20 @@ from ssl import SSLContext
 from typing import Any
 
 import grpclib.const
+import h2.events
 from google.protobuf import empty_pb2, unknown_fields
 from google.protobuf.message import DecodeError
 from grpclib import GRPCError
 from grpclib.const import Status
 from grpclib.encoding.proto import ProtoCodec
-from grpclib.server import Server
+from grpclib.health.service import Health
+from grpclib.protocol import H2Protocol
+from grpclib.reflection.service import ServerReflection
+from grpclib.server import Handler, Server
 
 from s3m_grpc import redact
-from s3m_grpc.emulator.api import ApiError, DropConnection, Gateway, Request
+from s3m_grpc.emulator.api import MAX_REQUEST_BYTES, ApiError, DropConnection, Gateway, Request
+from s3m_grpc.emulator.guard import ConnectionGuard, Guarded
 from s3m_grpc.rpc import AUTHORIZATION_KEY, RESOURCE_KEY, RPCS, VERSIONS, ApiVersion, Rpc
 from s3m_grpc.slurmjson import to_json
 from s3m_grpc.status_details import SlurmStatusDetailsCodec
@@ -89,7 +98,7 @@ class SlurmIndirectService:
             )
             try:
                 scope = self.gateway.authenticate(request.token)  # before reading the body
-                message = await stream.recv_message()
+                message = await _read_request(stream, stream._recv_type)
                 if rpc.request != "Empty":
                     _refuse_unknown_fields(message)
                     request.params = to_json(message)
@@ -115,6 +124,27 @@ class SlurmIndirectService:
             await stream.send_message(PreEncoded(data))
 
         return handle
+
+
+async def _read_request(stream: Any, message_type: Any) -> Any:
+    """The request message, its size checked before its bytes are received (grpclib reads any size)."""
+    h2_stream = stream._stream  # grpclib's HTTP/2 stream: recv_message offers no size limit
+    head = await h2_stream.recv_data(5)
+    if len(head) < 5:
+        raise GRPCError(Status.INVALID_ARGUMENT, "the request has no message")
+    if head[0]:
+        raise GRPCError(Status.UNIMPLEMENTED, "compressed requests are not supported; send them uncompressed")
+    length = int.from_bytes(head[1:], "big")
+    if length > MAX_REQUEST_BYTES:
+        raise GRPCError(
+            Status.RESOURCE_EXHAUSTED,
+            f"the request ({length:,} bytes) exceeds the limit of {MAX_REQUEST_BYTES:,}",
+        )
+    data = await h2_stream.recv_data(length)
+    try:
+        return message_type.FromString(data)
+    except DecodeError:
+        raise GRPCError(Status.INVALID_ARGUMENT, "the request is not a valid protobuf message") from None
 
 
 def _refuse_unknown_fields(message: Any, path: str = "") -> None:
@@ -173,15 +203,87 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Methods(dict):  # type: ignore[type-arg]
+    """grpclib's method table, answering an unknown method through a real handler.
+
+    grpclib's own answer to an unknown path lacks ``content-type: application/grpc``, which grpc-go,
+    grpcurl and buf then read as UNKNOWN instead of UNIMPLEMENTED.
+    """
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The handler of a method; for an unknown one, a handler that answers UNIMPLEMENTED."""
+        found = super().get(name)
+        if found is not None:
+            return found
+
+        async def unimplemented(stream: Any) -> None:
+            raise GRPCError(Status.UNIMPLEMENTED, f"unknown method {name[:200]}")
+
+        return grpclib.const.Handler(
+            unimplemented, grpclib.const.Cardinality.UNARY_UNARY, empty_pb2.Empty, empty_pb2.Empty
+        )
+
+
+class _GuardedProtocol(H2Protocol):
+    """grpclib's HTTP/2 protocol, telling the connection guard about requests and stream resets."""
+
+    guard: Any = None
+
+    def data_received(self, data: bytes) -> None:
+        # grpclib's own data_received, plus the guard's view of the events.
+        try:
+            events = self.connection.feed(data)
+        except h2.exceptions.ProtocolError:
+            self.processor.close("Protocol error")
+            return
+        guard = self.guard
+        if guard is not None:
+            for event in events:
+                if isinstance(event, h2.events.RequestReceived):
+                    guard.request_started()
+                elif isinstance(event, h2.events.StreamReset) and event.remote_reset:
+                    guard.reset()
+        self.connection.flush()
+        for event in events:
+            self.processor.process(event)
+        self.connection.flush()
+
+    def busy(self) -> bool:
+        """Requests are still being answered on this connection."""
+        return any(not task.done() for task in getattr(self.handler, "_tasks", {}).values())
+
+
+class GuardedServer(Server):
+    """grpclib's Server with guarded connections."""
+
+    def __init__(self, *args: Any, guard: ConnectionGuard, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.guard = guard
+        self._mapping = _Methods(self._mapping)
+
+    def _protocol_factory(self) -> Any:
+        self.__gc_step__()
+        handler = Handler(self._mapping, self._codec, self._status_details_codec, self.__dispatch__)
+        self._handlers.add(handler)
+        return Guarded(self.guard, _GuardedProtocol(handler, self._config, self._h2_config), http1=False)
+
+
 async def start_grpc(
-    gateway: Gateway, host: str, port: int, *, ssl: SSLContext | None = None
+    gateway: Gateway,
+    host: str,
+    port: int,
+    *,
+    ssl: SSLContext | None = None,
+    guard: ConnectionGuard | None = None,
 ) -> tuple[Server, int]:
-    """Serve SlurmIndirect (every version) for `gateway`; returns the server and its port."""
+    """Serve SlurmIndirect (every version), health and reflection for `gateway`; the server and its port."""
     sock = bind(host, port)
-    server = Server(
-        [SlurmIndirectService(gateway, v) for v in VERSIONS.values()],
-        codec=PassThroughCodec(),
-        status_details_codec=SlurmStatusDetailsCodec(),
+    services: list[Any] = [SlurmIndirectService(gateway, v) for v in VERSIONS.values()]
+    services = ServerReflection.extend([*services, Health()])
+    guard = guard or ConnectionGuard(name="grpc")
+    server = GuardedServer(
+        services, codec=PassThroughCodec(), status_details_codec=SlurmStatusDetailsCodec(), guard=guard
     )
     await server.start(sock=sock, ssl=ssl)
+    guard.start()
     return server, sock.getsockname()[1]

@@ -31,6 +31,7 @@ names::
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -111,6 +112,25 @@ class ClusterModel:
                 raise ConfigurationError(f"{self.name}: partition {p.name} has a non-positive limit")
         if not self.partitions:
             raise ConfigurationError(f"{self.name}: no partitions")
+
+    @functools.cached_property
+    def node_by_name(self) -> dict[str, NodeModel]:
+        """Nodes by name (lookups per node must not scan the node list: Frontier has ~9,400)."""
+        return {n.name: n for n in self.nodes}
+
+    @functools.cached_property
+    def partitions_of(self) -> dict[str, tuple[str, ...]]:
+        """Node name -> the partitions it belongs to."""
+        out: dict[str, list[str]] = {n.name: [] for n in self.nodes}
+        for p in self.partitions:
+            for name in p.nodes:
+                out[name].append(p.name)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def cpus_of(self, names: tuple[str, ...]) -> int:
+        """Total CPUs of the named nodes."""
+        nodes = self.node_by_name
+        return sum(nodes[n].cpus for n in names if n in nodes)
 
     @property
     def default_partition(self) -> PartitionModel:
@@ -206,7 +226,7 @@ def default_models() -> dict[str, ClusterModel]:
             _nodes("odo", 1, 4, cpus=32),
             (
                 PartitionModel(
-                    "batch",
+                    "batch-cpu",  # as OLCF's v0.0.44 examples show odo
                     names(_nodes("odo", 1, 4)),
                     max_nodes=4,
                     max_time=720,

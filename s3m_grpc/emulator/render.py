@@ -24,7 +24,7 @@ import orjson
 
 from s3m_grpc.rpc import VERSIONS, ApiVersion
 from s3m_grpc.slurmdefs import no_val
-from s3m_grpc.slurmjson import normalize
+from s3m_grpc.slurmjson import json_keys, normalize
 
 JsonObject = dict[str, Any]
 OLD: Final = frozenset({"v0.0.42", "v0.0.43"})  # the versions with S3M's older shapes and spellings
@@ -125,7 +125,7 @@ def encode(version: ApiVersion, message: str, body: JsonObject, fmt: str) -> byt
     clean = normalize(cls.DESCRIPTOR, body)
     if fmt == "proto":
         return bytes(cls(**clean).SerializeToString())
-    return orjson.dumps(clean)
+    return orjson.dumps(json_keys(cls.DESCRIPTOR, clean))
 
 
 class JobCache:

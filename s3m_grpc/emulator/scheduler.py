@@ -18,7 +18,9 @@ import math
 import signal as signals
 import socket
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +45,20 @@ JsonObject = dict[str, Any]
 SLURM_RELEASE = answers.SLURM_RELEASE
 
 
+@dataclass(frozen=True)
+class Archived:
+    """A purged job's final accounting record (its script dropped, to bound the archive's size)."""
+
+    job_id: int
+    rev: int
+    record: JsonObject
+
+
 class Scheduler:
     """One Slurm cluster: validation, scheduling, the job runner and the answers about them."""
+
+    #: Purged jobs whose accounting records GetJob still answers (the oldest are dropped first).
+    ARCHIVE = 10_000
 
     def __init__(
         self,
@@ -52,6 +66,7 @@ class Scheduler:
         *,
         time_scale: float = 1.0,
         min_job_age: float = 300.0,
+        first_job_id: int = 1001,
         work_dir: Path,
         store: JobStore | None = None,
         clock: Callable[[], float] = time.time,
@@ -66,11 +81,12 @@ class Scheduler:
         self.clock = clock
         self.started_at = int(clock())
         self.jobs: dict[int, Job] = {}
+        self.archive: OrderedDict[int, Archived] = OrderedDict()
         self.counters = dict.fromkeys(
             ("jobs_submitted", "jobs_started", "jobs_completed", "jobs_canceled", "jobs_failed"), 0
         )
         self.rpc_counts: dict[str, int] = {}
-        self._next_id = 1001
+        self._next_id = first_job_id  # Slurm's FirstJobId
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._runners: set[asyncio.Task[None]] = set()
@@ -147,7 +163,10 @@ class Scheduler:
                 f"{nodes} nodes requested; partition {partition.name} allows "
                 f"{min(partition.max_nodes, len(partition.nodes))}",
             )
-        node_cpus = sorted((n.cpus for n in self.model.nodes if n.name in partition.nodes), reverse=True)
+        nodes_by_name = self.model.node_by_name
+        node_cpus = sorted(
+            (nodes_by_name[n].cpus for n in partition.nodes if n in nodes_by_name), reverse=True
+        )
         if math.ceil(tasks * cpus_per_task / nodes) > node_cpus[0]:
             raise SlurmRejection(
                 2005,
@@ -189,6 +208,11 @@ class Scheduler:
         if job is None or job.purged:
             raise SlurmRejection(2017, description=f"job {job_id} not found")
         return job
+
+    def lookup(self, job_id: int) -> Job | Archived:
+        """A job as accounting (GetJob) knows it: still held, or archived after its purge."""
+        archived = self.archive.get(job_id)
+        return archived if archived is not None else self.job(job_id)
 
     def visible_jobs(self) -> list[Job]:
         """Jobs slurmctld still holds (not yet purged), by id."""
@@ -276,8 +300,9 @@ class Scheduler:
             job.touch()
 
     def _purge(self) -> None:
-        # slurmctld forgets a job MinJobAge after it ends (only slurmdbd remembers it); so do we,
-        # in memory and on disk, so that a long-running gateway does not grow with its history.
+        # slurmctld forgets a job MinJobAge after it ends, in memory and on disk, so that a
+        # long-running gateway does not grow with its history; slurmdbd remembers it, and S3M's
+        # GetJob answers from there: a bounded archive of final records plays slurmdbd.
         horizon = self.clock() - self.min_job_age * self.time_scale
         expired = [
             job for job in self.jobs.values() if job.terminal and job.end_time and job.end_time < horizon
@@ -285,6 +310,9 @@ class Scheduler:
         for job in expired:
             job.purged = True
             job.touch()
+            self.archive[job.job_id] = Archived(job.job_id, job.rev, self.job_record(job) | {"script": ""})
+            while len(self.archive) > self.ARCHIVE:
+                self.archive.popitem(last=False)
             del self.jobs[job.job_id]
             if self.store is not None:
                 self.store.forget(self.model.name, job.job_id, next_id=self._next_id)
@@ -294,6 +322,7 @@ class Scheduler:
         if job.time_limit is None and partition is not None:
             job.time_limit = partition.default_time
         job.state, job.reason, job.alloc = "RUNNING", "None", alloc
+        job.ran_on = sorted(alloc)
         job.start_time = int(self.clock())
         self.counters["jobs_started"] += 1
         job.touch()
@@ -328,8 +357,10 @@ class Scheduler:
         """slurmctld's ``job_info`` of a job, now."""
         return answers.job_info(job, self.model, host=self.host)
 
-    def job_record(self, job: Job) -> JsonObject:
+    def job_record(self, job: Job | Archived) -> JsonObject:
         """slurmdbd's record of a job (what S3M's GetJob answers)."""
+        if isinstance(job, Archived):
+            return job.record
         return answers.job_record(self.job_info(job), script=job.script, now=self.clock())
 
     def node_list(self) -> list[JsonObject]:

@@ -130,7 +130,8 @@ class SlurmBackend:
 
         sbatch runs with the gateway's own fixed environment, never the request's: a request's
         ``LD_PRELOAD``, ``PATH`` or ``SLURM_CONF`` must not reach the gateway's processes. The job's
-        variables go in a private file, as the job's (``--export=NONE --export-file``).
+        variables go in a private file, as the job's only (``--export=NIL --export-file``: no
+        variable of sbatch's own, and unlike NONE no login environment either, as with slurmrestd).
         """
         if not script or not script.strip():
             raise SlurmRejection(2009, description="Batch job script empty or missing")
@@ -143,7 +144,7 @@ class SlurmBackend:
             out = await self._run(
                 "sbatch",
                 "--parsable",
-                "--export=NONE",
+                "--export=NIL",
                 f"--export-file={env_file}",
                 *argv,
                 stdin=script.encode(),
@@ -157,6 +158,10 @@ class SlurmBackend:
             if job.job_id == job_id:
                 return job
         raise SlurmRejection(2017, description=f"job {job_id} not found")
+
+    async def lookup(self, job_id: int) -> SlurmJob:
+        """GetJob's job: squeue's (Slurm without slurmdbd forgets a job at MinJobAge)."""
+        return await self.job(job_id)
 
     async def visible_jobs(self) -> list[SlurmJob]:
         """Every job slurmctld still holds."""

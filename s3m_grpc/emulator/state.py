@@ -93,7 +93,8 @@ class Job:
     description: str = ""
     start_time: int = 0
     end_time: int = 0
-    alloc: dict[str, int] = field(default_factory=dict)  # node -> CPUs
+    alloc: dict[str, int] = field(default_factory=dict)  # node -> CPUs, while it runs
+    ran_on: list[str] = field(default_factory=list)  # the nodes it was given, kept after it ends
     exit_code: int = 0
     signal: int = 0
     rev: int = 0
@@ -124,7 +125,7 @@ class Job:
         keep = (
             "job_id", "desc", "script", "user", "partition", "nodes_wanted", "tasks", "cpus_per_task",
             "time_limit", "cwd", "submit_time", "state", "reason", "description", "start_time", "end_time",
-            "alloc", "exit_code", "signal", "purged", "pid", "pid_start",
+            "alloc", "ran_on", "exit_code", "signal", "purged", "pid", "pid_start",
         )  # fmt: skip
         return {k: getattr(self, k) for k in keep}
 

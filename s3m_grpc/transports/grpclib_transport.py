@@ -31,6 +31,7 @@ from s3m_grpc.errors import (
     ConnectError,
     DeadlineExceeded,
     ProtocolError,
+    ReplyTooLarge,
     S3MError,
     Unavailable,
     error_for,
@@ -134,7 +135,9 @@ class _Channel(grpclib.client.Channel):
         if self._ssl is not None:
             transport = getattr(protocol.connection, "_transport", None)  # grpclib keeps it private
             ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
-            if ssl_object is not None and ssl_object.selected_alpn_protocol() != "h2":
+            # None: the caller's own ssl_context offered no ALPN (as OLCF's factory's does); the
+            # SETTINGS check above proved HTTP/2. Anything else than h2 is an HTTP/1.1 peer.
+            if ssl_object is not None and ssl_object.selected_alpn_protocol() not in (None, "h2"):
                 if transport is not None:
                     transport.close()
                 raise ConnectError(
@@ -201,7 +204,7 @@ class GrpclibTransport(Transport):
                 metadata=call.grpc_metadata(),
             ) as stream:
                 await stream.send_message(call.request_bytes(), end=True)
-                reply = await stream.recv_message()
+                reply = await _recv_limited(stream, self._config.max_receive_bytes, call)
         if reply is None:
             raise ProtocolError(
                 "the server ended the call with status OK but sent no response message", rpc=call.rpc.name
@@ -215,6 +218,34 @@ class GrpclibTransport(Transport):
         if channel is not None:
             channel.close()
             await asyncio.sleep(0)  # let asyncio close the socket before we return
+
+
+async def _recv_limited(stream: Any, limit: int, call: Call) -> bytes | None:
+    """The reply message, refused from its declared length when it exceeds `limit`.
+
+    grpclib has no receive limit: ``recv_message`` reads whatever length the server declares. This
+    is the same read (grpclib 0.4's Stream internals: its HTTP/2 stream and deadline wrapper), with
+    the length checked before the bytes are received.
+    """
+    if not stream._recv_initial_metadata_done:
+        await stream.recv_initial_metadata()
+    with stream._wrapper:
+        head = await stream._stream.recv_data(5)
+        if not head:
+            return None
+        if head[0]:
+            raise ProtocolError(
+                "the server sent a compressed reply, which was not asked for", rpc=call.rpc.name
+            )
+        length = int.from_bytes(head[1:5], "big")
+        if length > limit:
+            raise ReplyTooLarge(
+                f"the reply ({length:,} bytes) exceeds max_receive_bytes ({limit:,})", rpc=call.rpc.name
+            )
+        data = await stream._stream.recv_data(length)
+    if len(data) != length:
+        raise ProtocolError("the reply ended inside its message", rpc=call.rpc.name)
+    return bytes(data)
 
 
 @contextlib.contextmanager

@@ -171,7 +171,7 @@ def _decode(status: int, headers: Mapping[str, str], content: bytes, call: Call)
         data = orjson.loads(content) if content else None  # Slurm always answers with a JSON object
     except orjson.JSONDecodeError:
         data = None
-    if status >= 400 or not isinstance(data, dict):
+    if not 200 <= status < 300 or not isinstance(data, dict):
         raise _http_error(status, headers, content, data, call)
     return data
 
@@ -179,6 +179,12 @@ def _decode(status: int, headers: Mapping[str, str], content: bytes, call: Call)
 def _http_error(status: int, headers: Mapping[str, str], content: bytes, data: Any, call: Call) -> S3MError:
     """The S3MError for an HTTP error status or an unusable body."""
     rpc = call.rpc.name
+    if status < 400 and not 200 <= status < 300:
+        # A redirect (not followed: it would carry the token) or an interim reply is never the
+        # answer, whatever its body says: a captive portal or a stray proxy could invent one.
+        return ProtocolError(
+            f"HTTP {status}: not S3M's answer (redirects are not followed)", rpc=rpc, status_code=status
+        )
     if not isinstance(data, dict):
         text = content[:_EXCERPT].decode("utf-8", "replace").replace("\n", " ")
         kind = "an empty" if not content else "a non-JSON"
