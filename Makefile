@@ -21,8 +21,8 @@ lock: $(STAMP)  ## record new fields in proto/field-numbers.lock.json (after rev
 	$(PY) scripts/field_numbers.py
 
 check: $(STAMP)  ## ruff + mypy --strict on the library
-	$(VENV)/bin/ruff check s3m_grpc tests bench scripts
-	$(VENV)/bin/ruff format --check s3m_grpc tests bench scripts
+	$(VENV)/bin/ruff check s3m_grpc tests bench scripts examples
+	$(VENV)/bin/ruff format --check s3m_grpc tests bench scripts examples
 	$(VENV)/bin/mypy
 
 test: check  ## lint, types, then the whole suite (what .ci/run runs)
@@ -38,7 +38,7 @@ soak: $(STAMP)  ## long reliability runs: 100,000 mixed RPCs with faults; 10,000
 	$(PY) bench/soak.py --calls 100000
 	$(PY) bench/exactly_once.py --count 10000
 
-fuzz: $(STAMP)  ## schemathesis with SchedMD's OpenAPI specs against the emulator's REST API
+fuzz: $(STAMP)  ## schemathesis against the emulator's REST API, from an OpenAPI document built from S3M's descriptors
 	$(PY) scripts/fuzz_rest.py --examples 500
 
 clean:

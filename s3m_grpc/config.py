@@ -212,6 +212,10 @@ def channel_config(
     TLS is the default. Plaintext is chosen automatically only for loopback hosts (the emulator);
     anywhere else it needs ``insecure=True``, and then a warning is logged.
     """
+    if user_ssl is not None and target.scheme == "http":
+        raise ConfigurationError(
+            f"ssl_context given for the plaintext address http://{target.authority}: use https:// or drop it"
+        )
     if tls is None:
         # An explicit TLS context means TLS (OLCF's factory is TLS-only), even to a loopback host.
         tls = (

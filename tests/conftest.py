@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,15 @@ GRPC_TRANSPORTS = ("grpclib", "grpcio")
 
 
 RunningServer = Emulator  # the name the tests use for "the server under test"
+
+
+async def until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
+    """Poll `condition` until true or `timeout`; returns its last value (for processes and files,
+    which have no event to await). The bound is generous: reached only when the code is broken."""
+    deadline = time.monotonic() + timeout
+    while not (met := condition()) and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
+    return met
 
 
 @pytest.fixture

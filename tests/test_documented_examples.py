@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from s3m_grpc import errors
 from s3m_grpc.emulator import Emulator, EmulatorConfig
 from s3m_grpc.emulator.model import default_models
 from tests.conftest import DOCS, GRPC_TRANSPORTS, TOKEN
@@ -168,8 +169,18 @@ def test_sync_with_and_olcf_signature(tmp_path: Path, monkeypatch: pytest.Monkey
         for key, value in emulator.env().items():
             monkeypatch.setenv(key, value)
         assert asyncio.run(main()) == "odo-slurmctld"
-    from s3m_grpc.errors import ConfigurationError
 
-    # An ssl_context makes no sense for the emulator's plaintext loopback channel: refused, not ignored.
-    with pytest.raises(ConfigurationError, match="ssl_context"):
-        S3MClientFactory(TEMPLATE_URL, TOKEN, None, ssl.create_default_context())
+        # An explicit ssl_context is honoured, never dropped: TLS even to the loopback emulator, whose
+        # plaintext port then fails the handshake instead of quietly carrying the token in the clear.
+        async def with_context() -> None:
+            odo = {"olcf-resource": "odo"}
+            with S3MClientFactory(TEMPLATE_URL, TOKEN, odo, ssl.create_default_context()) as factory:
+                await factory.create_client(SlurmIndirectStub).ping(Empty())
+
+        with pytest.raises(errors.ConnectError):
+            asyncio.run(with_context())
+    # And a context for an address that says plaintext is a contradiction, refused before any I/O.
+    monkeypatch.delenv("S3M_EMULATOR_HOST")
+    monkeypatch.delenv("S3M_EMULATOR_REST_URL")
+    with pytest.raises(errors.ConfigurationError, match="ssl_context"):
+        S3MClientFactory("http://127.0.0.1:1", TOKEN, None, ssl.create_default_context())

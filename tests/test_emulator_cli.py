@@ -301,3 +301,24 @@ def test_bad_arguments_exit_with_a_message(tmp_path: Path) -> None:
         timeout=30,
     )
     assert (done.returncode, "unknown RPC" in done.stderr) == (2, True)
+
+
+async def test_first_job_id_makes_the_docs_ids_real(tmp_path: Path) -> None:
+    running = start(tmp_path, "--first-job-id", "12345")
+    api = Rest(running)
+    try:
+        assert await api.submit("#!/bin/bash\ntrue\n", tmp_path) == 12345  # OLCF's examples' job
+        assert await api.submit("#!/bin/bash\ntrue\n", tmp_path) == 12346
+    finally:
+        await api.close()
+        assert stop(running) == 0
+
+
+def test_a_first_job_id_slurm_would_refuse_is_refused() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "s3m_grpc.emulator", "--first-job-id", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert (done.returncode, "FirstJobId" in done.stderr) == (2, True), done.stderr

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import pytest
 from s3m_grpc import JobSpec, Slurm
 from s3m_grpc.emulator import Emulator
 from s3m_grpc.emulator.guard import ConnectionGuard
-from tests.conftest import KEEP_JOBS, TOKEN
+from tests.conftest import KEEP_JOBS, TOKEN, until
 
 SECRET = "tok-SECRET-zz9-hardening"
 
@@ -342,11 +343,11 @@ async def test_8_a_fifo_as_standard_input_wedges_only_its_own_job(tmp_path: Path
         script="#!/bin/bash\ncat\n",
         working_directory=str(tmp_path),
         standard_input=str(fifo),
-        time_limit=1,
+        time_limit=60,  # 36 s at this scale: wedged for the whole test, even on a loaded machine
         partition="debug",
     )
     async with Emulator(**options, work_dir=tmp_path / "w") as emu, Slurm(emu.grpc_target, TOKEN) as slurm:
-        stuck = [await slurm.submit(cat) for _ in range(6)]
+        stuck = [await slurm.submit(cat if i != 1 else replace(cat, time_limit=1)) for i in range(6)]
         later = await slurm.submit(JobSpec(script="#!/bin/bash\ntrue\n", working_directory=str(tmp_path)))
         assert (await later.wait(timeout=30)).state == "COMPLETED"  # other jobs still run
         await slurm.cancel(stuck[0].job_id)
@@ -367,6 +368,47 @@ async def test_8_and_10_stop_does_not_hang_on_a_wedged_job(tmp_path: Path) -> No
     stopping = asyncio.ensure_future(emu.stop())
     done, _ = await asyncio.wait({stopping}, timeout=30)
     assert done
+
+
+async def test_8_and_10_stop_kills_a_job_that_was_still_being_spawned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stop() finds no process to kill while a job's script is being written; it must not wait for
+    the job's time limit once the process starts (this hung the suite on a loaded machine)."""
+    import s3m_grpc.emulator.runner as runner_module
+
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+    emu = Emulator(tokens=[TOKEN], time_scale=0.01, work_dir=tmp_path / "w")
+    await emu.start()
+    scheduler = emu.schedulers["defiant"]
+    writing, write = asyncio.Event(), runner_module._write_private
+    loop = asyncio.get_running_loop()
+
+    def write_once_stop_began(path: Path, text: str) -> None:
+        loop.call_soon_threadsafe(writing.set)
+        deadline = time.monotonic() + 60  # a bound so that a broken stop() cannot wedge this thread
+        while not scheduler.runner.stopping and time.monotonic() < deadline:
+            time.sleep(0.01)
+        write(path, text)
+
+    monkeypatch.setattr(runner_module, "_write_private", write_once_stop_began)
+    async with Slurm(emu.grpc_target, TOKEN, resource="defiant") as slurm:
+        job = await slurm.submit(
+            JobSpec(
+                script="#!/bin/bash\ncat\n",
+                working_directory=str(tmp_path),
+                standard_input=str(fifo),
+                time_limit=120,  # 72 s at this time scale: longer than the wait below
+            )
+        )
+        await asyncio.wait_for(writing.wait(), 30)
+        stopping = asyncio.ensure_future(emu.stop())
+        done, _ = await asyncio.wait({stopping}, timeout=30)
+        assert done
+        (record,) = [j for j in scheduler.jobs.values() if j.job_id == job.job_id]
+        assert record.state == "FAILED"
+        assert "stopped" in (record.description or "")
 
 
 # -- restarts ------------------------------------------------------------------------------------------
@@ -394,25 +436,59 @@ def _start_cli(tmp_path: Path, state: Path, *extra: str) -> tuple[subprocess.Pop
     return process, dict(part.split("=", 1) for part in ready.split() if "=" in part)
 
 
+def _alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie, dead but not yet reaped by init, does not count)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+async def test_9_a_job_whose_emulator_died_before_its_start_never_runs(tmp_path: Path) -> None:
+    """The runner's go reaches the job only after its pid is on disk; kill -9 before it: no run."""
+    marker = tmp_path / "ran"
+    emu = Emulator(tokens=[TOKEN], time_scale=0.01, work_dir=tmp_path / "w")
+    await emu.start()
+    scheduler = emu.schedulers["defiant"]
+    spawned: list[int] = []
+    # The emulator "dies" right after the spawn: its end of the pipe closes without a go.
+    scheduler.runner.spawned = lambda job: (spawned.append(job.pid), job.process.stdin.close())
+    try:
+        async with Slurm(emu.grpc_target, TOKEN, resource="defiant") as slurm:
+            job = await slurm.submit(
+                JobSpec(script=f"#!/bin/bash\ntouch {marker}\n", working_directory=str(tmp_path))
+            )
+            done = await job.wait(timeout=30)
+    finally:
+        await emu.stop()
+    assert spawned
+    assert (done.state, done.exit_code) == ("FAILED", 125)  # the wrapper's own exit, not the job's
+    assert not marker.exists()
+
+
 async def test_9_after_kill_9_running_jobs_are_stopped_not_left_running(tmp_path: Path) -> None:
-    state, marker = tmp_path / "state", tmp_path / "finished"
+    state, marker, pid_file = tmp_path / "state", tmp_path / "finished", tmp_path / "pid"
+    script = f"#!/bin/bash\necho $$ >{pid_file}\nsleep 300\ntouch {marker}\n"
     process, fields = _start_cli(tmp_path, state)
     try:
         async with Slurm(fields["grpc"], TOKEN) as slurm:
-            job = await slurm.submit(
-                JobSpec(script=f"#!/bin/bash\nsleep 3\ntouch {marker}\n", working_directory=str(tmp_path))
-            )
+            job = await slurm.submit(JobSpec(script=script, working_directory=str(tmp_path)))
             await job.wait("RUNNING", timeout=30)
+            assert await until(pid_file.exists)  # the script has begun
+            pid = int(pid_file.read_text())
     finally:
         process.kill()  # kill -9: the runner dies, the job's process group does not
         process.wait(30)
+    assert _alive(pid)  # left running by the crash
     again, fields = _start_cli(tmp_path, state)
     try:
         async with Slurm(fields["grpc"], TOKEN) as slurm:
             record = await slurm.job(job.job_id)
         assert (record.state, record.state_reason) == ("FAILED", "NodeDown")
-        await asyncio.sleep(4)  # past the moment the job would have finished
-        assert not marker.exists()  # what is reported (FAILED) is what happened: it did not finish
+        # What is reported (FAILED) is what happened: the restart killed it, it will not finish.
+        assert await until(lambda: not _alive(pid))
+        assert not marker.exists()
     finally:
         again.send_signal(signal.SIGTERM)
         again.wait(30)
@@ -567,7 +643,9 @@ def test_16_tls_for_both_protocols_with_a_generated_ca(tmp_path: Path) -> None:
 
         assert asyncio.run(olcf_style()) == "defiant-slurmctld"
         rest = httpx.get(
-            f"{fields['rest']}/slurm/v0.0.43/defiant/ping", headers={"Authorization": TOKEN}, verify=str(ca)
+            f"{fields['rest']}/slurm/v0.0.43/defiant/ping",
+            headers={"Authorization": TOKEN},
+            verify=ssl.create_default_context(cafile=str(ca)),
         )
         assert rest.status_code == 200
         assert re.match(r"https://127\.0\.0\.1:\d+", fields["rest"])

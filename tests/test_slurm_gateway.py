@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -43,6 +44,17 @@ def _why_not() -> str | None:
 pytestmark = pytest.mark.skipif(_why_not() is not None, reason=_why_not() or "")
 
 
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 @pytest.fixture(scope="module")
 def slurm_conf(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """SLURM_CONF of the cluster under test: S3M_SLURM_CONF's, or a one-node cluster started here."""
@@ -51,7 +63,10 @@ def slurm_conf(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield existing
         return
     directory = tmp_path_factory.mktemp("slurm")
-    env = {**os.environ, "S3M_SLURMCTLD_PORT": "16817", "S3M_SLURMD_PORT": "16818"}
+    # Ports free now, not fixed ones: another cluster on this machine (a developer's) must not
+    # make slurmctld fail to bind.
+    ctld, slurmd = _free_ports(2)
+    env = {**os.environ, "S3M_SLURMCTLD_PORT": str(ctld), "S3M_SLURMD_PORT": str(slurmd)}
     subprocess.run(["bash", str(SCRIPT), "start", str(directory)], check=True, env=env, timeout=120)
     try:
         yield str(directory / "slurm.conf")

@@ -86,6 +86,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds a finished job stays listed (Slurm's MinJobAge, default 300)",
     )
     parser.add_argument(
+        "--first-job-id",
+        type=int,
+        default=1001,
+        help="the first job id handed out (Slurm's FirstJobId; 12345 makes OLCF's examples' ids real)",
+    )
+    parser.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -171,6 +177,7 @@ async def serve(args: argparse.Namespace) -> int:
         work_dir=args.work_dir,
         time_scale=args.time_scale,
         min_job_age=args.min_job_age,
+        first_job_id=args.first_job_id,
         faults=args.fault,
         seed=args.seed,
         allow_remote=args.allow_remote,

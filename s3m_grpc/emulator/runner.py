@@ -29,7 +29,10 @@ log = logging.getLogger("s3m_grpc.emulator")
 KILL_WAIT: Final = 30.0  # seconds between SIGTERM and SIGKILL at a time limit (Slurm's KillWait)
 # Opens the job's I/O in the child, then becomes the job. A failed redirection ends this shell with
 # its message on the pipe that is its stderr until then; after it, stderr is the job's own file.
-_WRAPPER: Final = 'exec <"$1" >>"$2" 2>>"$3" && exec /bin/bash "$0"'
+# The child waits for the runner's go (a line on its stdin pipe), sent once its pid is on disk: if
+# the emulator dies first (kill -9), the pipe ends and the job never runs, rather than run unrecorded
+# and unkillable by the next emulator. Then it opens the job's I/O itself (a FIFO blocks only it).
+_WRAPPER: Final = 'IFS= read -r _ || exit 125; exec <"$1" >>"$2" 2>>"$3" && exec /bin/bash "$0"'
 Finish = Callable[..., None]
 
 
@@ -56,12 +59,24 @@ def kill_group(pid: int, sig: int) -> None:
 class Runner:
     """Runs jobs of one cluster; ``finish(job, state, exit_code=, sig=, description=)`` records the end."""
 
-    def __init__(self, model: ClusterModel, *, work_dir: Path, time_scale: float, finish: Finish) -> None:
+    def __init__(
+        self,
+        model: ClusterModel,
+        *,
+        work_dir: Path,
+        time_scale: float,
+        finish: Finish,
+        spawned: Callable[[Job], None] = lambda job: None,
+    ) -> None:
         self.model = model
+        self.spawned = spawned
         self.work_dir = work_dir
         self.time_scale = time_scale
         self.finish = finish
         self.host = socket.gethostname()
+        #: Set by the scheduler's stop(): a job still being spawned is then killed as it starts
+        #: (stop() found no process to kill, and would otherwise wait for its time limit).
+        self.stopping = False
 
     async def run(self, job: Job) -> None:
         """Run `job` to its end; whatever happens, the job does not stay RUNNING."""
@@ -89,6 +104,10 @@ class Runner:
         if job.cancel_signal is not None:  # cancelled while its script was being written
             self.finish(job, "CANCELLED", exit_code=0, sig=job.cancel_signal)
             return
+        if self.stopping:  # stopped while its script was being written: as a SIGKILL at stop
+            description = "the emulator stopped while the job was running"
+            self.finish(job, "FAILED", exit_code=0, sig=signals.SIGKILL, description=description)
+            return
         try:
             job.process = await asyncio.create_subprocess_exec(
                 "/bin/bash",
@@ -100,15 +119,24 @@ class Runner:
                 str(err_path),
                 cwd=job.cwd,
                 env=self.environment(job),
-                stdin=asyncio.subprocess.DEVNULL,
+                stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
                 start_new_session=True,
             )
             process = job.process
             job.pid, job.pid_start = process.pid, process_start_time(process.pid)
+            self.spawned(job)  # the pid on disk first: a restarted emulator can then kill it
             if job.cancel_signal is not None:  # cancelled while the process was being spawned
                 kill_group(process.pid, job.cancel_signal)
+            elif self.stopping:  # the emulator stopped while the process was being spawned
+                job.description = "the emulator stopped while the job was running"
+                kill_group(process.pid, signals.SIGKILL)
+            elif process.stdin is not None:
+                with contextlib.suppress(OSError):  # BrokenPipe: it died already; wait() says how
+                    process.stdin.write(b"go\n")
+            if process.stdin is not None:
+                process.stdin.close()
             await self._supervise(job, process, out_path)
         finally:
             with contextlib.suppress(OSError):

@@ -91,7 +91,9 @@ class Scheduler:
         self._loop_task: asyncio.Task[None] | None = None
         self._runners: set[asyncio.Task[None]] = set()
         self.host = socket.gethostname()
-        self.runner = Runner(model, work_dir=work_dir, time_scale=time_scale, finish=self._finish)
+        self.runner = Runner(
+            model, work_dir=work_dir, time_scale=time_scale, finish=self._finish, spawned=self._persist
+        )
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -126,6 +128,7 @@ class Scheduler:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
+        self.runner.stopping = True
         for job in self.jobs.values():
             if job.process is not None and job.process.returncode is None:
                 job.description = "the emulator stopped while the job was running"

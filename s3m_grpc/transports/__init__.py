@@ -49,6 +49,8 @@ def _auto(config: ChannelConfig, policy: FallbackPolicy) -> Transport:
         policy,
         where=config.target.authority,
         rest_where=config.rest_base_url,
+        # A TLS channel never falls back to plaintext REST: a failed handshake may be an attacker's.
+        downgrade=config.tls and not config.rest_base_url.startswith("https://"),
     )
 
 

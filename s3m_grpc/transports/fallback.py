@@ -4,6 +4,7 @@ gRPC is blocked in places REST is not (proxies that speak only HTTP/1.1, firewal
 HTTP/2). The switch happens only on failures that prove nothing was sent: the connection was
 refused, DNS or TLS failed, ALPN did not select h2, or the peer did not answer in HTTP/2. Such a
 call is then made over REST, the choice is logged once at WARNING and kept for the factory's life.
+A TLS gRPC channel never falls back to a plaintext REST base (that would be a downgrade).
 A submission that may have reached the server is never sent again, whatever the policy says.
 """
 
@@ -49,6 +50,7 @@ class AutoTransport(Transport):
         *,
         where: str,
         rest_where: str,
+        downgrade: bool = False,
     ) -> None:
         self._make_grpc, self._make_rest = grpc, rest
         self._grpc: Transport | None = None
@@ -57,6 +59,8 @@ class AutoTransport(Transport):
         self._where, self._rest_where = where, rest_where
         self.using_rest = False
         self._warned = False
+        #: True when gRPC is TLS and REST is not: then there is no fallback at all.
+        self._downgrade = downgrade
 
     @property
     def active(self) -> str:
@@ -77,7 +81,7 @@ class AutoTransport(Transport):
         return await self._rest.unary(call, timeout=timeout)
 
     def _may_fall_back(self, call: Call, exc: S3MError) -> bool:
-        if not self.policy.enabled or not isinstance(exc, self.policy.on):
+        if self._downgrade or not self.policy.enabled or not isinstance(exc, self.policy.on):
             return False
         if isinstance(exc, ConnectError):
             return True  # nothing was sent: safe for every RPC, submissions included

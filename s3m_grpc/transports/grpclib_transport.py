@@ -113,6 +113,9 @@ class _Channel(grpclib.client.Channel):
     request was sent, instead of a clear ConnectError before it.
     """
 
+    #: Whether our TLS context offered ALPN h2 (then h2 must be selected, as grpc-go requires).
+    alpn_offered: bool = True
+
     def _protocol_factory(self) -> H2Protocol:
         return _CheckedProtocol(Handler(), self._config, self._h2_config)
 
@@ -135,9 +138,10 @@ class _Channel(grpclib.client.Channel):
         if self._ssl is not None:
             transport = getattr(protocol.connection, "_transport", None)  # grpclib keeps it private
             ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
-            # None: the caller's own ssl_context offered no ALPN (as OLCF's factory's does); the
-            # SETTINGS check above proved HTTP/2. Anything else than h2 is an HTTP/1.1 peer.
-            if ssl_object is not None and ssl_object.selected_alpn_protocol() not in (None, "h2"):
+            # None is accepted only when the caller's own ssl_context offered no ALPN (as OLCF's
+            # factory's does); the SETTINGS check above proved HTTP/2 then.
+            allowed = ("h2",) if self.alpn_offered else (None, "h2")
+            if ssl_object is not None and ssl_object.selected_alpn_protocol() not in allowed:
                 if transport is not None:
                     transport.close()
                 raise ConnectError(
@@ -183,6 +187,8 @@ class GrpclibTransport(Transport):
                 codec=_RawCodec(),
                 status_details_codec=SlurmStatusDetailsCodec(),
             )
+            # Our own context offers ALPN h2, so a peer that selects nothing is not a gRPC server.
+            self._channel.alpn_offered = self._config.user_ssl is None
         return self._channel
 
     async def unary(self, call: Call, *, timeout: float | None) -> Payload:
