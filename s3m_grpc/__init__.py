@@ -6,14 +6,14 @@ runtime live in ``s3m_apis_pb``. Names below are imported on first use, so that 
 stays cheap for command-line tools.
 """
 
-from __future__ import annotations
+import typing
 
-from typing import TYPE_CHECKING
-
-from s3m_grpc._lazy import lazy_getattr
+from s3m_grpc._lazy import lazy_getattr as _lazy_getattr
 from s3m_grpc._version import __version__
 
-if TYPE_CHECKING:
+# (No `from __future__ import annotations` and no bare imported names here: `dir(s3m_grpc)` is
+# exactly __all__, tests/test_public_surface.py checks it.)
+if typing.TYPE_CHECKING:
     from s3m_grpc.auth import Token
     from s3m_grpc.call import Call
     from s3m_grpc.client import Slurm
@@ -83,4 +83,4 @@ _LAZY = {
 }
 
 
-__getattr__ = lazy_getattr(__name__, _LAZY)
+__getattr__ = _lazy_getattr(__name__, _LAZY)

@@ -33,3 +33,6 @@ async def bounded(awaitable: Awaitable[Any], timeout: float | None) -> bool:
         return False
     task.result()
     return True
+
+
+__all__ = ["bounded"]

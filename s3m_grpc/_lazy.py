@@ -17,3 +17,6 @@ def lazy_getattr(package: str, sources: Mapping[str, str]) -> Callable[[str], An
         return getattr(importlib.import_module(module), name)
 
     return __getattr__
+
+
+__all__ = ["lazy_getattr"]

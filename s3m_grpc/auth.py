@@ -138,3 +138,6 @@ def secret_values() -> set[str]:
         with contextlib.suppress(ConfigurationError):  # a bad file fails where it is used instead
             values.add(read_header_file(path).reveal())
     return values
+
+
+__all__ = ["TOKEN_ENV", "TOKEN_FILE_ENV", "Token", "read_header_file", "resolve_token", "secret_values"]

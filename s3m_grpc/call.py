@@ -126,3 +126,6 @@ def _params(rpc: Rpc, request: Any) -> dict[str, str]:
             raise ConfigurationError(f"invalid {name} {shown!r} for {rpc.name}", rpc=rpc.name)
         out[name] = value
     return out
+
+
+__all__ = ["FLAGS", "JOB_ID", "SIGNAL", "Call"]

@@ -312,7 +312,7 @@ class Slurm:
             listed = {view.job_id: view for view in await self.jobs()}
             for job_id, job in list(pending.items()):
                 before = job.state
-                job.observe(listed.get(job_id))
+                job._observe(listed.get(job_id))
                 if job.state != before:
                     yield job, before, job.state
                 if job.terminal:

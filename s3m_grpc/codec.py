@@ -141,3 +141,6 @@ def raise_for_slurm_errors(call: Call, reply: FastReply) -> None:
             return  # submitted despite complaints: the job exists, the caller needs its id
         raise JobRejected("Slurm rejected the job", rpc=rpc, errors=errors, warnings=warnings)
     raise ServerError("Slurm reported errors", rpc=rpc, errors=errors, warnings=warnings)
+
+
+__all__ = ["FAST", "FastReply", "decode", "raise_for_slurm_errors"]

@@ -264,3 +264,20 @@ def channel_config(
         enclave=enclave,
         user_ssl=user_ssl,
     )
+
+
+__all__ = [
+    "DEFAULT",
+    "EMULATOR_HOST_ENV",
+    "EMULATOR_REST_ENV",
+    "MAX_RECEIVE_BYTES",
+    "USER_AGENT",
+    "ChannelConfig",
+    "Keepalive",
+    "Target",
+    "Timeouts",
+    "channel_config",
+    "is_loopback",
+    "parse_target",
+    "system_ca_file",
+]

@@ -230,3 +230,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+__all__ = ["HELLO", "cli_flow", "documented_calls", "main", "python_flow"]

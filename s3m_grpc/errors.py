@@ -388,3 +388,38 @@ def error_for(
             message, retry_after=retry_after, rpc=rpc, errors=errors, warnings=warnings, status_code=status
         )
     return cls(message, rpc=rpc, errors=errors, warnings=warnings, status_code=status)
+
+
+__all__ = [
+    "BY_SLURM_ERROR",
+    "Aborted",
+    "AlreadyExists",
+    "CallCancelled",
+    "ConfigurationError",
+    "ConnectError",
+    "DataLoss",
+    "DeadlineExceeded",
+    "FailedPrecondition",
+    "InvalidArgument",
+    "JobRejected",
+    "JobVanished",
+    "NotFound",
+    "OutOfRange",
+    "PermissionDenied",
+    "ProtocolError",
+    "RateLimited",
+    "ReplyTooLarge",
+    "S3MError",
+    "ServerError",
+    "SlurmError",
+    "SlurmWarning",
+    "SubmissionUnknown",
+    "Unauthenticated",
+    "Unavailable",
+    "Unimplemented",
+    "UnknownError",
+    "WaitTimeout",
+    "error_for",
+    "for_grpc_code",
+    "for_http_status",
+]

@@ -38,9 +38,10 @@ from s3m_grpc.config import (
     channel_config,
     parse_target,
 )
-from s3m_grpc.errors import ConfigurationError, S3MError, Unavailable, Unimplemented
+from s3m_grpc.errors import ConfigurationError, S3MError, Unavailable
 from s3m_grpc.retry import RetryPolicy
-from s3m_grpc.rpc import AUTHORIZATION_KEY, RESOURCE_KEY, ROUTES, ApiVersion, Rpc
+from s3m_grpc.rpc import AUTHORIZATION_KEY, RESOURCE_KEY, ApiVersion, Rpc
+from s3m_grpc.stub_channel import StubChannel
 from s3m_grpc.transports import TRANSPORTS, FallbackPolicy, Transport, make_transport
 
 log = logging.getLogger("s3m_grpc.calls")
@@ -234,7 +235,7 @@ class S3MClientFactory:
         self._closed = False
         self._closing: set[asyncio.Task[None]] = set()
         #: The channel stubs get (OLCF's factory has one too): grpclib's request() API, routed here.
-        self.channel = _StubChannel(self, None)
+        self.channel = StubChannel(self, None)
         if self._token is None:
             log.debug("no S3M token found; calls will be unauthenticated")
 
@@ -295,7 +296,7 @@ class S3MClientFactory:
         """
         if self._closed:
             raise ConfigurationError("the S3MClientFactory is closed; create a new one")
-        channel = self.channel if resource is None else _StubChannel(self, validate_resource(resource))
+        channel = self.channel if resource is None else StubChannel(self, validate_resource(resource))
         return stub_class(channel, **kwargs)  # type: ignore[call-arg]
 
     def make_call(
@@ -349,7 +350,8 @@ class S3MClientFactory:
         started = time.perf_counter()
 
         async def attempt(remaining: float | None) -> Any:
-            return decode(call, await transport.unary(call, timeout=remaining), want)
+            payload = await transport.unary(call, timeout=remaining)
+            return decode(call, payload, want)
 
         try:
             policy = self._retry if retry is None else retry
@@ -400,84 +402,11 @@ class S3MClientFactory:
         return self._transport
 
 
-class _StubChannel:
-    """What a generated stub holds as its channel: grpclib's ``Channel.request``, routed to the factory.
-
-    betterproto's stubs call ``channel.request(route, cardinality, request_type, reply_type,
-    timeout=, deadline=, metadata=)`` and then ``send_message``/``recv_message`` on the stream.
-    Here the route is looked up once in the RPC table, and the stream turns the exchange into one
-    ``factory.invoke`` call.
-    """
-
-    __slots__ = ("factory", "resource")
-
-    def __init__(self, factory: S3MClientFactory, resource: str | None) -> None:
-        self.factory = factory
-        self.resource = resource
-
-    def request(
-        self,
-        name: str,
-        cardinality: Any,
-        request_type: Any,
-        reply_type: Any,
-        *,
-        timeout: float | None = None,
-        deadline: Any = None,
-        metadata: Any = None,
-    ) -> _UnaryStream:
-        """A stream for one unary call (SlurmIndirect has only unary RPCs)."""
-        found = ROUTES.get(name)
-        if found is None:
-            raise Unimplemented(f"{name} is not a SlurmIndirect method this client can route", rpc=name)
-        if getattr(cardinality, "name", "UNARY_UNARY") != "UNARY_UNARY":
-            raise Unimplemented(f"{name}: only unary calls are supported", rpc=name)
-        if timeout is None and deadline is not None:
-            timeout = max(float(deadline.time_remaining()), 0.0)
-        return _UnaryStream(self, found, reply_type, timeout, metadata)
-
-
-class _UnaryStream:
-    """The send-then-receive exchange of one unary call, made on ``recv_message``."""
-
-    __slots__ = ("_channel", "_metadata", "_reply_type", "_request", "_route", "_timeout")
-
-    def __init__(
-        self,
-        channel: _StubChannel,
-        route: tuple[Rpc, ApiVersion],
-        reply_type: Any,
-        timeout: float | None,
-        metadata: Any,
-    ) -> None:
-        self._channel = channel
-        self._route = route
-        self._reply_type = reply_type
-        self._timeout = timeout
-        self._metadata = metadata
-        self._request: Any = None
-
-    async def __aenter__(self) -> _UnaryStream:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        return None
-
-    async def send_message(self, message: Any, *, end: bool = False) -> None:
-        """Keep the request (it is sent with the call)."""
-        self._request = message
-
-    async def recv_message(self) -> Any:
-        """Make the call and return its reply as the stub's response type."""
-        rpc, version = self._route
-        factory = self._channel.factory
-        request = None if rpc.request == "Empty" else self._request
-        call = factory.make_call(
-            rpc,
-            version,
-            request,
-            resource=self._channel.resource,
-            timeout=self._timeout,
-            metadata=self._metadata,
-        )
-        return await factory.invoke(call, self._reply_type)
+__all__ = [
+    "DEFAULT_RESOURCE",
+    "RESOURCE_ENV",
+    "TRANSPORT_ENV",
+    "S3MClientFactory",
+    "split_metadata",
+    "validate_resource",
+]

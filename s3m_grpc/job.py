@@ -70,7 +70,7 @@ class Job:
         """True once the job was seen finished."""
         return self.last is not None and self.last.terminal
 
-    def observe(self, view: AnyJobView | None) -> None:
+    def _observe(self, view: AnyJobView | None) -> None:
         """Take a new view of the job (None: it was not found); JobVanished if that means it is lost."""
         if view is not None:
             self.last = view
@@ -90,7 +90,7 @@ class Job:
             view: AnyJobView | None = await self.slurm.job(self.job_id)
         except NotFound:
             view = None
-        self.observe(view)
+        self._observe(view)
         return self.last
 
     async def wait(

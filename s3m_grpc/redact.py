@@ -73,3 +73,13 @@ def install() -> None:
         logger = logging.getLogger(name)
         if _MALFORMED not in logger.filters:
             logger.addFilter(_MALFORMED)
+
+
+__all__ = [
+    "HEADER_LOGGERS",
+    "REDACTED",
+    "REQUEST_LOGGERS",
+    "RedactHeaderValues",
+    "RedactMalformed",
+    "install",
+]

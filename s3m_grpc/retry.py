@@ -80,3 +80,6 @@ class RetryPolicy:
                     raise  # another attempt could not finish in time: report the real failure
                 await asyncio.sleep(wait)
                 attempt += 1
+
+
+__all__ = ["RetryPolicy", "T"]

@@ -132,3 +132,21 @@ def version_of_module(module_name: str) -> ApiVersion | None:
     """The API version of a generated module (``s3m_apis_betterproto.slurm.v0043`` -> v0.0.43)."""
     suffix = module_name.rsplit(".", 1)[-1]
     return next((v for v in VERSIONS.values() if v.suffix == suffix and ".slurm." in module_name), None)
+
+
+__all__ = [
+    "AUTHORIZATION_KEY",
+    "BY_NAME",
+    "FALLBACK_VERSION",
+    "RESOURCE_KEY",
+    "RESOURCE_VERSIONS",
+    "ROUTES",
+    "RPCS",
+    "SERVICE",
+    "VERSIONS",
+    "WITH_STORAGE_KEY",
+    "ApiVersion",
+    "Rpc",
+    "default_version",
+    "version_of_module",
+]

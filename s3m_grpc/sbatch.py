@@ -357,3 +357,21 @@ def directives(text: str, *, path: str | None = None) -> dict[str, Any]:
             raise ScriptError(f"cannot parse {stripped!r}: {exc}", line=number, path=path) from None
         apply(words, values, line=number, path=path)
     return values
+
+
+__all__ = [
+    "DEFAULT_ENVIRONMENT",
+    "FLAGS",
+    "NOT_CARRIED",
+    "OPTIONS",
+    "SECRET_VARIABLES",
+    "SHORT",
+    "NotCarried",
+    "ScriptError",
+    "apply",
+    "directives",
+    "export",
+    "parse_begin",
+    "parse_memory",
+    "parse_time",
+]

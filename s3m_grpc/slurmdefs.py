@@ -83,3 +83,5 @@ ERRNOS: Final[dict[int, SlurmErrno]] = {
     )
 }
 BY_TEXT: Final[dict[str, SlurmErrno]] = {e.text: e for e in ERRNOS.values()}
+
+__all__ = ["ACTIVE_STATES", "BY_TEXT", "ERRNOS", "TERMINAL_STATES", "SlurmErrno", "no_val", "number_of"]

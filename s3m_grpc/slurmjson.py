@@ -225,3 +225,6 @@ def json_keys(desc: Descriptor, data: dict[str, Any]) -> dict[str, Any]:
 def to_upb(message_class: type[Message], data: Any, *, strict: bool = False) -> Message:
     """Build an upb message of `message_class` from Slurm JSON (already decoded)."""
     return message_class(**normalize(message_class.DESCRIPTOR, data, strict=strict))
+
+
+__all__ = ["F", "SlurmJsonError", "json_keys", "normalize", "to_json", "to_upb"]

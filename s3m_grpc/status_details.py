@@ -80,3 +80,6 @@ class SlurmStatusDetailsCodec(StatusDetailsCodecBase):
     def decode(self, status: Status, message: str | None, data: bytes) -> Any:
         """Parse google.rpc.Status into (errors, warnings)."""
         return decode(data)
+
+
+__all__ = ["DETAILS_KEY", "SlurmStatusDetailsCodec", "decode", "encode"]

@@ -31,9 +31,15 @@ async def until_purged(slurm: Slurm, job_id: int, timeout: float = 15.0) -> None
 LATER = int(time.time()) + 86400  # a begin time that keeps a job PENDING (reason BeginTime)
 
 
-@pytest.fixture(params=["grpclib", "grpcio", "rest"])
+# Client logic in-process (the gateway without sockets), and over one wire of each protocol;
+# test_parity and test_factory cover every transport's wire.
+@pytest.fixture(params=["inprocess", "grpclib", "rest"])
 async def slurm(request: pytest.FixtureRequest, server: Emulator) -> AsyncIterator[Slurm]:
-    async with Slurm(server.grpc_target, TOKEN, transport=request.param, rest_url=server.rest_url) as client:
+    if request.param == "inprocess":
+        client = Slurm(transport=server.transport(), token=TOKEN)
+    else:
+        client = Slurm(server.grpc_target, TOKEN, transport=request.param, rest_url=server.rest_url)
+    async with client:
         yield client
 
 

@@ -197,7 +197,7 @@ async def test_config_file_sets_the_cluster_and_faults(tmp_path: Path) -> None:
         with pytest.raises(errors.Unavailable):
             await client.get_diag(Empty())
         # frontier offers only v0.0.43, as the file says
-        with pytest.raises(errors.Unimplemented, match=r"v0\.0\.43"):
+        with pytest.raises(errors.NotFound, match=r"v0\.0\.43"):
             await factory.create_client(v0042.SlurmIndirectStub).ping(Empty())
 
 
@@ -380,11 +380,11 @@ async def test_an_unknown_resource_is_not_found(channel: grpc.aio.Channel) -> No
         ("quokka", "v0044", "v0.0.42"),
     ],
 )
-async def test_a_version_the_resource_does_not_offer_is_unimplemented(
+async def test_a_version_the_resource_does_not_offer_is_not_found(
     channel: grpc.aio.Channel, resource: str, version: str, offered: str
 ) -> None:
     error = await refused(channel, path(version, "Ping"), b"", resource=resource)
-    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert error.code() == grpc.StatusCode.NOT_FOUND  # as REST says 404
     assert offered in (error.details() or "")
 
 
@@ -403,7 +403,7 @@ async def test_each_resource_answers_its_versions(
 
 async def test_the_client_names_what_odo_offers(server: Emulator) -> None:
     async with server.factory(resource="odo") as factory:
-        with pytest.raises(errors.Unimplemented) as caught:
+        with pytest.raises(errors.NotFound) as caught:
             await factory.create_client(v0042.SlurmIndirectStub).ping(Empty())
     assert "v0.0.43, v0.0.44" in str(caught.value)
 

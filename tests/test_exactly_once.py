@@ -48,7 +48,7 @@ async def submit_many(
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("transport", ["grpclib", "rest"])
+@pytest.mark.parametrize("transport", ["grpclib", "rest", "inprocess"])
 async def test_ambiguous_failures_lose_nothing_and_duplicate_nothing(
     emulator: Emulator, transport: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -57,7 +57,12 @@ async def test_ambiguous_failures_lose_nothing_and_duplicate_nothing(
     monkeypatch.setattr(Finder, "SETTLE", 0.3)  # the emulator answers at once: no request lingers
     emulator.faults.add("PostJobSubmit:accept_then_drop:p=0.3")
     emulator.faults.add("PostJobSubmit:drop:p=0.1")
-    async with Slurm(emulator.grpc_target, TOKEN, transport=transport, rest_url=emulator.rest_url) as slurm:
+    slurm = (
+        Slurm(transport=emulator.transport(), token=TOKEN)
+        if transport == "inprocess"
+        else Slurm(emulator.grpc_target, TOKEN, transport=transport, rest_url=emulator.rest_url)
+    )
+    async with slurm:
         # Two in flight: a dropped HTTP/2 connection fails every call on it, so more concurrency would
         # turn "30% of submissions" into "most of them, several times".
         ids = await submit_many(slurm, 200, tmp_path, in_flight=2)
@@ -100,11 +105,16 @@ async def test_retries_can_be_switched_off_and_respect_the_deadline(emulator: Em
         with pytest.raises(errors.Unavailable):
             await Slurm(factory=factory).nodes()
     assert emulator.faults.faults[0].injected == 1
+    async with emulator.factory(retry=RetryPolicy(attempts=3, initial=0.01, maximum=0.01)) as factory:
+        with pytest.raises(errors.Unavailable):
+            await factory.create_client(SlurmIndirectStub).get_nodes(Empty(), timeout=60)
+    assert emulator.faults.faults[0].injected == 1 + 3  # every attempt made, then the error
     async with emulator.factory(retry=RetryPolicy(attempts=100, initial=0.2, maximum=0.2)) as factory:
         with pytest.raises(errors.Unavailable):
             await factory.create_client(SlurmIndirectStub).get_nodes(Empty(), timeout=1.0)
-    # gave up within the call's deadline: far fewer than 100 tries
-    assert 2 <= emulator.faults.faults[0].injected <= 12
+    # gave up within the call's 1 s deadline: far fewer than 100 tries. Full jitter draws each
+    # delay from [0, 0.2] s (mean 0.1): ~10 tries, and 40 would need 40 draws averaging 25 ms.
+    assert 1 + 3 + 1 <= emulator.faults.faults[0].injected <= 1 + 3 + 40
 
 
 async def test_a_submission_is_not_blindly_retried_by_the_factory(emulator: Emulator, tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ import pytest
 from s3m_grpc import JobSpec, Slurm
 from s3m_grpc.emulator import Emulator
 from s3m_grpc.emulator.guard import ConnectionGuard
+from s3m_grpc.retry import RetryPolicy
 from tests.conftest import KEEP_JOBS, TOKEN, until
 
 SECRET = "tok-SECRET-zz9-hardening"
@@ -143,6 +144,27 @@ async def test_3_state_and_work_dirs_are_private_and_looser_ones_are_warned_abou
         assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
         assert stat.S_IMODE((loose / "defiant").stat().st_mode) == 0o700
     assert "accessible by group or others" in caplog.text
+
+
+async def test_3_a_state_dir_alone_is_private_all_the_way_down(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """--state-dir without --work-dir: the state dir (and the parents we create), the job database
+    and its WAL files are the owner's alone, whatever the umask; and nothing is warned about."""
+    old = os.umask(0o022)  # the usual umask, restored below
+    try:
+        state = tmp_path / "new" / "deeper" / "state"
+        async with Emulator(tokens=[TOKEN], state_dir=state) as emu, Slurm(emu.grpc_target, TOKEN) as slurm:
+            await slurm.submit(JobSpec(script="#!/bin/bash\ntrue\n", environment={"SECRET": "x"}))
+            for directory in (tmp_path / "new", tmp_path / "new" / "deeper", state, state / "work"):
+                assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+            files = sorted(state.glob("jobs.sqlite3*"))
+            assert files  # the database and its WAL
+            for file in files:
+                assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    finally:
+        os.umask(old)
+    assert "accessible by group or others" not in caplog.text
 
 
 def test_4_a_malformed_header_never_puts_the_token_on_stderr_or_in_the_answer(
@@ -304,10 +326,10 @@ async def test_7_rapid_reset_closes_the_connection_and_others_are_served(tmp_pat
         assert emu._grpc_server.guard.closed_for["rapid reset"] == 1
 
 
-async def test_7_idle_and_trickling_connections_are_closed_and_clients_still_get_in(tmp_path: Path) -> None:
+async def _started_with(guard: ConnectionGuard, tmp_path: Path) -> Emulator:
+    """An emulator whose gRPC server uses `guard` (its limits made small for the test)."""
     from s3m_grpc.emulator import grpc_server
 
-    guard = ConnectionGuard(name="grpc", max_connections=40, header_timeout=0.5, idle_timeout=1.0)
     original = grpc_server.ConnectionGuard
     emulator = Emulator(tokens=[TOKEN], work_dir=tmp_path / "w")
     grpc_server.ConnectionGuard = lambda **kwargs: guard  # type: ignore[assignment,misc]
@@ -315,14 +337,18 @@ async def test_7_idle_and_trickling_connections_are_closed_and_clients_still_get
         await emulator.start()
     finally:
         grpc_server.ConnectionGuard = original  # type: ignore[misc]
+    return emulator
+
+
+async def test_7_idle_and_trickling_connections_are_closed_and_clients_still_get_in(tmp_path: Path) -> None:
+    guard = ConnectionGuard(name="grpc", max_connections=40, header_timeout=0.5, idle_timeout=1.0)
+    emulator = await _started_with(guard, tmp_path)
     try:
         idle = [await asyncio.open_connection("127.0.0.1", emulator.grpc_port) for _ in range(60)]
-        # 40 are let in, the rest refused at once; the ones let in never send a request: closed soon.
-        deadline = time.monotonic() + 20
-        while guard.open and time.monotonic() < deadline:  # noqa: ASYNC110 - polling the server's state
-            await asyncio.sleep(0.1)
-        assert not guard.open
-        assert guard.refused >= 20
+        # 40 are let in; each later one takes the place of the oldest silent one. None sends a
+        # request: all are closed soon.
+        assert await until(lambda: not guard.open, 20)
+        assert guard.closed_for["evicted"] >= 20
         assert guard.closed_for["header timeout"] >= 20
         async with emulator.factory(transport="grpclib") as factory:
             from betterproto.lib.std.google.protobuf import Empty
@@ -330,6 +356,30 @@ async def test_7_idle_and_trickling_connections_are_closed_and_clients_still_get
 
             assert (await factory.create_client(SlurmIndirectStub).ping(Empty(), timeout=10)).pings
         for _, writer in idle:
+            writer.close()
+    finally:
+        await emulator.stop()
+
+
+async def test_7_a_full_house_of_silent_sockets_does_not_keep_a_client_out(tmp_path: Path) -> None:
+    """At the connection limit a new client takes the place of a silent socket, at once: not after
+    the header timeout (the silent ones here would hold their places for 60 s)."""
+    from betterproto.lib.std.google.protobuf import Empty
+    from s3m_apis_betterproto.slurm.v0043 import SlurmIndirectStub
+
+    guard = ConnectionGuard(name="grpc", max_connections=40, header_timeout=60.0, idle_timeout=60.0)
+    emulator = await _started_with(guard, tmp_path)
+    try:
+        silent = [await asyncio.open_connection("127.0.0.1", emulator.grpc_port) for _ in range(40)]
+        assert await until(lambda: len(guard.open) == 40)
+        async with emulator.factory(transport="grpclib", retry=RetryPolicy.none()) as factory:
+            stub = factory.create_client(SlurmIndirectStub)
+            for _ in range(3):  # and again, while the silent ones still hold the rest
+                assert (await stub.ping(Empty(), timeout=10)).pings
+        assert guard.refused == 0
+        assert guard.closed_for["evicted"] >= 1
+        assert guard.closed_for["header timeout"] == 0
+        for _, writer in silent:
             writer.close()
     finally:
         await emulator.stop()

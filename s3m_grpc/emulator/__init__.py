@@ -14,6 +14,7 @@ from s3m_grpc._lazy import lazy_getattr
 if TYPE_CHECKING:
     from s3m_grpc.emulator.app import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, Emulator
     from s3m_grpc.emulator.faults import Fault, FaultPlan, parse_fault
+    from s3m_grpc.emulator.inprocess import InProcessTransport
     from s3m_grpc.emulator.model import (
         ClusterModel,
         EmulatorConfig,
@@ -31,6 +32,7 @@ _LAZY = {
     "Fault": "s3m_grpc.emulator.faults",
     "FaultPlan": "s3m_grpc.emulator.faults",
     "parse_fault": "s3m_grpc.emulator.faults",
+    "InProcessTransport": "s3m_grpc.emulator.inprocess",
     "ClusterModel": "s3m_grpc.emulator.model",
     "EmulatorConfig": "s3m_grpc.emulator.model",
     "NodeModel": "s3m_grpc.emulator.model",
@@ -49,6 +51,7 @@ __all__ = [
     "EmulatorConfig",
     "Fault",
     "FaultPlan",
+    "InProcessTransport",
     "NodeModel",
     "PartitionModel",
     "ReservationModel",

@@ -5,3 +5,5 @@ import sys
 from s3m_grpc.emulator.cli import main
 
 sys.exit(main())
+
+__all__ = []

@@ -224,8 +224,10 @@ class Gateway:
         if resource is None:
             raise ApiError.of(9007, f"no resource named {request.resource[:64]!r}; the resources are {valid}")
         if request.version not in resource.versions:
+            # NOT_FOUND on gRPC as 404 on REST: the (resource, version) pair does not exist, so
+            # the client raises the same NotFound over every transport.
             raise ApiError(
-                12,
+                5,
                 404,
                 9007,
                 "Unsupported API version",
@@ -372,3 +374,15 @@ def submission(body: JsonObject, version: str) -> tuple[JsonObject, str]:
             9001, description="two different scripts (script and the job's)", source="job_submit_req"
         )
     return job, str(script)
+
+
+__all__ = [
+    "MAX_REQUEST_BYTES",
+    "ApiError",
+    "DropConnection",
+    "Gateway",
+    "Reply",
+    "Request",
+    "Resource",
+    "submission",
+]

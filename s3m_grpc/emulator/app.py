@@ -150,6 +150,14 @@ class Emulator:
         """The REST base path as OLCF documents it: ``.../slurm/v0.0.43`` or ``.../slurm/open/v0.0.43``."""
         return f"{self.rest_url}/slurm/{'open/' if enclave else ''}{version}"
 
+    def transport(self) -> Any:
+        """An InProcessTransport into this running emulator's gateway: no sockets, same answers."""
+        from s3m_grpc.emulator.inprocess import InProcessTransport
+
+        if self.gateway is None:
+            raise RuntimeError("the emulator is not running: start it first")
+        return InProcessTransport(self.gateway)
+
     def factory(self, **kwargs: Any) -> Any:
         """An S3MClientFactory for this emulator (gRPC target, REST URL and token filled in)."""
         from s3m_grpc.factory import S3MClientFactory

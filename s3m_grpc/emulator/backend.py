@@ -79,3 +79,6 @@ async def resolved(value: T | Awaitable[T]) -> T:
     if inspect.isawaitable(value):
         return await value
     return value
+
+
+__all__ = ["Backend", "T", "resolved"]

@@ -231,3 +231,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m s3m_grpc.emulator", description=__doc__.split("\n\n")[0])
     add_arguments(parser)
     return run(parser.parse_args(argv))
+
+
+__all__ = ["READY", "add_arguments", "main", "run", "serve", "tls_from", "tokens_from"]

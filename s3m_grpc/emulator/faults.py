@@ -155,3 +155,6 @@ class FaultPlan:
                     failure = fault
                     fault.injected += 1
         return delay, failure
+
+
+__all__ = ["KINDS", "Fault", "FaultPlan", "fault_from_mapping", "parse_fault"]

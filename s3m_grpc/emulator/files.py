@@ -16,7 +16,10 @@ def private_dir(path: Path, *, what: str) -> Path:
     Job scripts, their outputs and the state database live below it: other users of a login node
     must not read a job's environment through it.
     """
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Path.mkdir(parents=True) gives the parents default permissions: create each missing one 0700.
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         log.warning(
@@ -43,3 +46,6 @@ def write_private(path: str | os.PathLike[str], text: str) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return target
+
+
+__all__ = ["private_dir", "write_private"]

@@ -27,7 +27,7 @@ from grpclib.reflection.service import ServerReflection
 from grpclib.server import Handler, Server
 
 from s3m_grpc import redact
-from s3m_grpc.emulator.api import MAX_REQUEST_BYTES, ApiError, DropConnection, Gateway, Request
+from s3m_grpc.emulator.api import MAX_REQUEST_BYTES, ApiError, DropConnection, Gateway, Reply, Request
 from s3m_grpc.emulator.guard import ConnectionGuard, Guarded
 from s3m_grpc.rpc import AUTHORIZATION_KEY, RESOURCE_KEY, RPCS, VERSIONS, ApiVersion, Rpc
 from s3m_grpc.slurmjson import to_json
@@ -100,7 +100,7 @@ class SlurmIndirectService:
                 scope = self.gateway.authenticate(request.token)  # before reading the body
                 message = await _read_request(stream, stream._recv_type)
                 if rpc.request != "Empty":
-                    _refuse_unknown_fields(message)
+                    refuse_unknown_fields(message)
                     request.params = to_json(message)
                 reply = await self.gateway.handle(request, scope=scope)
             except ApiError as error:
@@ -110,17 +110,10 @@ class SlurmIndirectService:
             except DropConnection:
                 _abort(stream)
                 return
-            data = reply.proto()
-            fault = reply.after
-            if fault is not None:
-                if fault.kind == "accept_then_drop":
-                    _abort(stream)  # the work is done; the answer never leaves
-                    return
-                data = (
-                    b"\xff\xff\xff\xff\x0f"
-                    if fault.kind == "malformed"
-                    else _truncated(data, self.version, rpc)
-                )
+            data = faulted(reply, self.version, rpc)
+            if data is None:
+                _abort(stream)  # accept_then_drop: the work is done; the answer never leaves
+                return
             await stream.send_message(PreEncoded(data))
 
         return handle
@@ -147,7 +140,7 @@ async def _read_request(stream: Any, message_type: Any) -> Any:
         raise GRPCError(Status.INVALID_ARGUMENT, "the request is not a valid protobuf message") from None
 
 
-def _refuse_unknown_fields(message: Any, path: str = "") -> None:
+def refuse_unknown_fields(message: Any, path: str = "") -> None:
     """Fields the version's message does not have would be dropped on the way: refuse them instead."""
     unknown = [f"{path}{field.field_number}" for field in unknown_fields.UnknownFieldSet(message)]
     if unknown:
@@ -163,9 +156,20 @@ def _refuse_unknown_fields(message: Any, path: str = "") -> None:
     for field, value in message.ListFields():
         if field.message_type is not None:
             for i, item in enumerate(value if field.is_repeated else [value]):
-                _refuse_unknown_fields(
+                refuse_unknown_fields(
                     item, f"{path}{field.name}[{i}]." if field.is_repeated else f"{path}{field.name}."
                 )
+
+
+def faulted(reply: Reply, version: ApiVersion, rpc: Rpc) -> bytes | None:
+    """The reply's protobuf bytes as its fault leaves them; None: the answer never leaves."""
+    data = reply.proto()
+    fault = reply.after
+    if fault is None:
+        return data
+    if fault.kind == "accept_then_drop":
+        return None
+    return b"\xff\xff\xff\xff\x0f" if fault.kind == "malformed" else _truncated(data, version, rpc)
 
 
 def _truncated(data: bytes, version: ApiVersion, rpc: Rpc) -> bytes:
@@ -287,3 +291,15 @@ async def start_grpc(
     await server.start(sock=sock, ssl=ssl)
     guard.start()
     return server, sock.getsockname()[1]
+
+
+__all__ = [
+    "GuardedServer",
+    "PassThroughCodec",
+    "PreEncoded",
+    "SlurmIndirectService",
+    "bind",
+    "faulted",
+    "refuse_unknown_fields",
+    "start_grpc",
+]

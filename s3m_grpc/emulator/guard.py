@@ -6,9 +6,12 @@
   ending the headers; HTTP/2: a HEADERS frame, reported by the protocol), or it is closed: a
   connection that trickles bytes cannot hold its file descriptor;
 * is closed after ``idle_timeout`` seconds with nothing received or sent and no request in flight;
-* counts against ``max_connections``, and a new one is refused (closed at once) while the limit is
-  reached or fewer than ``fd_reserve`` file descriptors are left for the jobs and the state store:
-  1,100 idle sockets once shut out every client and failed a running job with EMFILE.
+* counts against ``max_connections``, as do the file descriptors it holds (``fd_reserve`` of them are
+  kept for the jobs and the state store: 1,100 idle sockets once shut out every client and failed a
+  running job with EMFILE). At the limit, a new connection takes the place of the one that has
+  waited longest without sending a request (then of the longest idle one with nothing in flight),
+  so that a pile of silent sockets cannot keep clients out even for ``header_timeout``; only when
+  every connection is busy is the new one refused (closed at once).
 
 HTTP/2 servers also report stream resets (``reset``): a client that resets more than
 ``max_resets`` streams within ``reset_window`` seconds (the "rapid reset" attack, CVE-2023-44487)
@@ -65,7 +68,7 @@ class ConnectionGuard:
         self.reset_window = reset_window
         self.open: set[Guarded] = set()
         self.refused = 0
-        self.closed_for: dict[str, int] = {"header timeout": 0, "idle": 0, "rapid reset": 0}
+        self.closed_for: dict[str, int] = {"header timeout": 0, "idle": 0, "rapid reset": 0, "evicted": 0}
         self._sweeper: asyncio.Task[None] | None = None
 
     def wrap(self, factory: Callable[[], Any], *, http1: bool) -> Callable[[], asyncio.Protocol]:
@@ -88,8 +91,10 @@ class ConnectionGuard:
             self._sweeper = None
 
     def admit(self, connection: Guarded) -> bool:
-        """Whether a new connection may stay (and then it is counted)."""
-        if len(self.open) >= self.max_connections or free_fds() < self.fd_reserve:
+        """Whether a new connection may stay (and then it is counted), making room if it can."""
+        full = len(self.open) >= self.max_connections or free_fds() < self.fd_reserve
+        # Evicting makes room (its descriptor is released on this loop tick, before the next accept).
+        if full and not self._evict():
             self.refused += 1
             if self.refused == 1 or self.refused % 100 == 0:
                 log.warning(
@@ -102,6 +107,25 @@ class ConnectionGuard:
                 )
             return False
         self.open.add(connection)
+        return True
+
+    def _evict(self) -> bool:
+        """Drop the connection that has waited longest without a request, else the longest idle one."""
+        silent = [c for c in self.open if not c.requested and not c.aborted]
+        if silent:
+            victim = min(silent, key=lambda c: c.opened)
+        else:
+            idle = [c for c in self.open if not c.aborted and not c.busy()]
+            if not idle:
+                return False
+            victim = min(idle, key=lambda c: c.active_at)
+        self.closed_for["evicted"] += 1
+        if self.closed_for["evicted"] == 1 or self.closed_for["evicted"] % 100 == 0:
+            log.warning(
+                "%s: at %d connections, dropping the quietest for a new one", self.name, len(self.open)
+            )
+        victim.abort()
+        self.open.discard(victim)  # its fd is released when the transport closes, on this loop tick
         return True
 
     async def _sweep(self) -> None:
@@ -128,6 +152,7 @@ class Guarded(asyncio.Protocol):
         self.opened = self.active_at = time.monotonic()
         self.requested = False  # a first complete request head has arrived
         self.aborted = False
+        self.admitted = False  # the wrapped protocol saw connection_made
         self._head = b""
         self._resets: deque[float] = deque()
 
@@ -151,12 +176,16 @@ class Guarded(asyncio.Protocol):
             log.warning("%s: closing a connection that reset %d streams", self.guard.name, len(self._resets))
             self.abort()
 
+    def busy(self) -> bool:
+        """Whether requests on this connection are still being answered (HTTP/2 tells; HTTP/1.1 may)."""
+        busy = getattr(self.inner, "busy", None)
+        return bool(busy is not None and busy())
+
     def expired(self, now: float) -> str | None:
         """Why this connection should be closed now, if it should."""
         if not self.requested and now - self.opened > self.guard.header_timeout:
             return "header timeout"
-        busy = getattr(self.inner, "busy", None)  # HTTP/2: requests still being answered
-        if not (busy is not None and busy()) and now - self.active_at > self.guard.idle_timeout:
+        if not self.busy() and now - self.active_at > self.guard.idle_timeout:
             return "idle"
         return None
 
@@ -176,9 +205,11 @@ class Guarded(asyncio.Protocol):
             return
         if hasattr(type(self.inner), "guard"):  # a protocol of ours, which reports requests and resets
             self.inner.guard = self
+        self.admitted = True
         try:
             self.inner.connection_made(transport)
         except BaseException:
+            self.admitted = False
             self.guard.open.discard(self)
             transport.abort()  # type: ignore[attr-defined]  # never leave a connection nobody serves
             raise
@@ -198,8 +229,9 @@ class Guarded(asyncio.Protocol):
         return self.inner.eof_received()  # type: ignore[no-any-return]
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """Forget the connection, then hand the loss on."""
-        if self in self.guard.open:
+        """Forget the connection, then hand the loss on (to a protocol that saw it made)."""
+        if self.admitted:
+            self.admitted = False
             self.guard.open.discard(self)
             self.inner.connection_lost(exc)
 
@@ -211,3 +243,6 @@ class Guarded(asyncio.Protocol):
         """Note activity, then hand flow control on."""
         self.active_at = time.monotonic()
         self.inner.resume_writing()
+
+
+__all__ = ["ConnectionGuard", "Guarded", "free_fds"]

@@ -329,3 +329,16 @@ def load_config(path: str | os.PathLike[str]) -> EmulatorConfig:
         config.resources[name] = _model_from_mapping(name, spec)
     config.faults = list(data.get("faults", []))
     return config
+
+
+__all__ = [
+    "ClusterModel",
+    "EmulatorConfig",
+    "NodeModel",
+    "PartitionModel",
+    "ReservationModel",
+    "compress_hostlist",
+    "default_models",
+    "expand_hostlist",
+    "load_config",
+]

@@ -38,3 +38,6 @@ def s3m_emulator(
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("S3M_TOKEN", emulator.token)
         yield emulator
+
+
+__all__ = ["pytest_addoption", "s3m_emulator"]

@@ -184,3 +184,20 @@ def join_jobs(version: ApiVersion, response: str, parts: list[bytes], rest: byte
         tag = varint(number << 3 | 2)
         return b"".join(tag + varint(len(p)) + p for p in parts) + rest
     return b'{"jobs":[' + b",".join(parts) + b"]" + (b"," + rest[1:] if rest != b"{}" else b"}")
+
+
+__all__ = [
+    "LISTINGS",
+    "OLD",
+    "JobCache",
+    "diag",
+    "encode",
+    "job_info",
+    "job_record",
+    "join_jobs",
+    "meta",
+    "partition",
+    "reservation",
+    "shape",
+    "varint",
+]

@@ -58,7 +58,7 @@ def _handler(gateway: Gateway, rpc: Rpc) -> Any:
                 )
             if version not in VERSIONS:
                 raise ApiError(
-                    12, 404, 9007, "Unsupported API version", f"unknown Slurm API version {version[:20]!r}"
+                    5, 404, 9007, "Unsupported API version", f"unknown Slurm API version {version[:20]!r}"
                 )
             call.params = await _params(request, rpc, version)
             reply = await gateway.handle(call, scope=scope)
@@ -182,3 +182,6 @@ async def start_rest(
     server = await loop.create_server(guard.wrap(protocol, http1=True), sock=sock, ssl=ssl)
     guard.start()
     return RestServer(runner, server, guard), sock.getsockname()[1]
+
+
+__all__ = ["JSON", "MAX_BODY", "RestServer", "make_app", "start_rest"]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from s3m_grpc._aio import bounded
-from s3m_grpc.emulator import answers
+from s3m_grpc.emulator import answers, cluster_answers
 from s3m_grpc.emulator.model import ClusterModel
 from s3m_grpc.emulator.runner import Runner, kill_group, process_start_time
 from s3m_grpc.emulator.state import (
@@ -42,7 +42,7 @@ from s3m_grpc.slurmdefs import number_of
 log = logging.getLogger("s3m_grpc.emulator")
 
 JsonObject = dict[str, Any]
-SLURM_RELEASE = answers.SLURM_RELEASE
+SLURM_RELEASE = cluster_answers.SLURM_RELEASE
 
 
 @dataclass(frozen=True)
@@ -368,19 +368,19 @@ class Scheduler:
 
     def node_list(self) -> list[JsonObject]:
         """Every node with its allocation and state."""
-        return answers.node_list(self.model, self.free_cpus(), started_at=self.started_at)
+        return cluster_answers.node_list(self.model, self.free_cpus(), started_at=self.started_at)
 
     def partition_list(self) -> list[JsonObject]:
         """Every partition with its limits."""
-        return answers.partition_list(self.model)
+        return cluster_answers.partition_list(self.model)
 
     def reservation_list(self) -> list[JsonObject]:
         """The configured reservations, with absolute times."""
-        return answers.reservation_list(self.model, started_at=self.started_at)
+        return cluster_answers.reservation_list(self.model, started_at=self.started_at)
 
     def diag(self) -> JsonObject:
         """Scheduler statistics that follow real activity."""
-        return answers.diag(
+        return cluster_answers.diag(
             self.jobs.values(), self.counters, self.rpc_counts, now=self.clock(), started_at=self.started_at
         )
 
@@ -388,4 +388,7 @@ class Scheduler:
         """One controller, with the measured latency of a round trip through the event loop."""
         started = time.perf_counter()
         await asyncio.sleep(0)
-        return answers.ping(self.model, latency=int((time.perf_counter() - started) * 1e6))
+        return cluster_answers.ping(self.model, latency=int((time.perf_counter() - started) * 1e6))
+
+
+__all__ = ["SLURM_RELEASE", "Archived", "Scheduler"]

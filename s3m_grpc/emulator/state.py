@@ -189,3 +189,15 @@ def expand(pattern: str, job: Job, cwd: Path) -> Path:
         i += 1
     path = Path("".join(out))
     return path if path.is_absolute() else cwd / path
+
+
+__all__ = [
+    "Job",
+    "SlurmRejection",
+    "current_user",
+    "exit_struct",
+    "expand",
+    "nodes_from_text",
+    "parse_signal",
+    "signal_name",
+]

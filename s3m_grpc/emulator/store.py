@@ -34,6 +34,10 @@ class JobStore:
                 f"{state_dir} is in use by another emulator (give each emulator its own --state-dir)"
             ) from None
         self.path = state_dir / "jobs.sqlite3"
+        # Created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode):
+        # records hold the jobs' environments.
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+        os.chmod(self.path, 0o600)
         # One connection, used from the event loop thread only; WAL keeps writes cheap.
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -75,3 +79,6 @@ class JobStore:
         """Close the database and release the directory."""
         self._db.close()
         os.close(self._lock)  # closing the descriptor releases the lock
+
+
+__all__ = ["JobStore"]

@@ -42,3 +42,6 @@ class Transport(ABC):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+__all__ = ["Transport"]

@@ -105,3 +105,6 @@ class AutoTransport(Transport):
             if transport is not None:
                 await transport.aclose()
         self._grpc = self._rest = None
+
+
+__all__ = ["AutoTransport", "FallbackPolicy"]

@@ -146,3 +146,6 @@ def _translate(exc: grpc.aio.AioRpcError, call: Call) -> S3MError:
     return error_for(
         exc.details() or code.name, grpc_code=value, errors=errors, warnings=warnings, rpc=call.rpc.name
     )
+
+
+__all__ = ["GrpcioTransport"]

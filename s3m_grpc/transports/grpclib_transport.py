@@ -288,3 +288,6 @@ def _translate(call: Call, *, connecting: bool) -> Iterator[None]:
     except OSError as exc:
         kind = ConnectError if connecting else Unavailable
         raise kind(f"connection failed: {exc.strerror or exc}", rpc=rpc) from exc
+
+
+__all__ = ["GrpclibTransport"]

@@ -55,3 +55,6 @@ class MockTransport(Transport):
     async def aclose(self) -> None:
         """Nothing to release."""
         self.closed = True
+
+
+__all__ = ["MockTransport"]

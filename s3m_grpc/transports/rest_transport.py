@@ -241,3 +241,6 @@ def _have_h2() -> bool:
     except ImportError:
         return False
     return True
+
+
+__all__ = ["RestTransport", "retry_after"]
