@@ -10,8 +10,34 @@ always raises ``CancelledError`` out of it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A moment on the monotonic clock by which something must be done (``at=None``: never)."""
+
+    at: float | None
+
+    @classmethod
+    def after(cls, timeout: float | None) -> Deadline:
+        """The deadline `timeout` seconds from now (None: no deadline)."""
+        return cls(None if timeout is None else time.monotonic() + timeout)
+
+    def remaining(self, *, floor: float = 0.0) -> float | None:
+        """Seconds left, at least `floor`; None without a deadline."""
+        return None if self.at is None else max(self.at - time.monotonic(), floor)
+
+    def passed(self) -> bool:
+        """Whether the deadline has come."""
+        return self.at is not None and time.monotonic() >= self.at
+
+    def allows(self, seconds: float) -> bool:
+        """Whether `seconds` from now is still before the deadline."""
+        return self.at is None or time.monotonic() + seconds < self.at
 
 
 async def bounded(awaitable: Awaitable[Any], timeout: float | None) -> bool:
@@ -35,4 +61,4 @@ async def bounded(awaitable: Awaitable[Any], timeout: float | None) -> bool:
     return True
 
 
-__all__ = ["bounded"]
+__all__ = ["Deadline", "bounded"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -191,40 +190,21 @@ def main() -> None:
         header = scratch / ".env"
         clean = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
         print("$ s3m emulator --write-header-file .env &", flush=True)
-        emulator = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "s3m_grpc.emulator",
-                "--write-header-file",
-                str(header),
-                "--time-scale",
-                "0.05",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=clean,
-        )
-        try:
-            ready = emulator.stdout.readline().strip() if emulator.stdout is not None else ""
-            print(ready, flush=True)
-            fields = dict(part.split("=", 1) for part in ready.split() if "=" in part)
+        from s3m_grpc.emulator.process import EmulatorProcess
+
+        with EmulatorProcess("--write-header-file", str(header), "--time-scale", "0.05") as emulator:
+            print(emulator.ready_line, flush=True)
             env = {
                 **clean,
-                "S3M_EMULATOR_HOST": fields["grpc"],
-                "S3M_EMULATOR_REST_URL": fields["rest"],
+                "S3M_EMULATOR_HOST": emulator.grpc,
+                "S3M_EMULATOR_REST_URL": emulator.rest,
                 "S3M_TOKEN_FILE": str(header),
                 "COLUMNS": "110",
             }
             cli_flow(env, scratch)
             print("\nOLCF's documented SlurmIndirect calls, through S3MClientFactory (Python):", flush=True)
             token = header.read_text(encoding="utf-8").split(":", 1)[1].strip()
-            asyncio.run(python_flow(fields["grpc"], token, scratch))
-        finally:
-            emulator.send_signal(signal.SIGTERM)
-            emulator.wait(30)
-            if emulator.stdout is not None:
-                emulator.stdout.close()
+            asyncio.run(python_flow(emulator.grpc, token, scratch))
     print("\ndone: the emulator is stopped.")
 
 

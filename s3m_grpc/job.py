@@ -9,6 +9,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from s3m_grpc._aio import Deadline
 from s3m_grpc.errors import ConfigurationError, JobVanished, NotFound, WaitTimeout
 from s3m_grpc.views import JobRecord, JobView
 
@@ -108,17 +109,17 @@ class Job:
         (cancelling the job first if ``cancel_on_timeout``), JobVanished if the job disappears.
         """
         wanted = {until} if isinstance(until, str) else set(until)
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = Deadline.after(timeout)
         for delay in (backoff or Backoff()).delays():
             view = await self.refresh()
             if view is not None and (view.terminal or (wanted != {"finished"} and view.state in wanted)):
                 return view
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
+            if deadline.passed():
                 if cancel_on_timeout:
                     await self.cancel()
                 raise WaitTimeout(f"job {self.job_id} still {self.state} after {timeout:g} s", rpc="GetJob")
-            await asyncio.sleep(delay if deadline is None else min(delay, max(deadline - now, 0.0)))
+            left = deadline.remaining()
+            await asyncio.sleep(delay if left is None else min(delay, left))
         raise AssertionError("unreachable")  # pragma: no cover - delays() is endless
 
     async def cancel(self, *, signal: str | None = None) -> None:

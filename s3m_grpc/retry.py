@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from s3m_grpc._aio import Deadline
 from s3m_grpc.errors import ConfigurationError, ProtocolError, RateLimited, S3MError, Unavailable
 
 T = TypeVar("T")
@@ -64,22 +64,21 @@ class RetryPolicy:
         self, call: Callable[[float | None], Awaitable[T]], *, timeout: float | None, idempotent: bool
     ) -> T:
         """Run ``call(remaining_timeout)`` until it succeeds, the policy gives up, or the deadline passes."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = Deadline.after(timeout)
         rng: random.Random | None = None  # made on the first retry: seeding costs ~8 us per call
         attempt = 1
         while True:
-            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.001)
             try:
-                return await call(remaining)
+                return await call(deadline.remaining(floor=0.001))
             except S3MError as exc:
                 if attempt >= self.attempts or not self.should_retry(exc, idempotent=idempotent):
                     raise
                 rng = rng or random.Random()  # noqa: S311 - spreading retries, not cryptography
                 wait = self.delay(attempt, exc, rng)
-                if deadline is not None and time.monotonic() + wait >= deadline:
+                if not deadline.allows(wait):
                     raise  # another attempt could not finish in time: report the real failure
                 await asyncio.sleep(wait)
                 attempt += 1
 
 
-__all__ = ["RetryPolicy", "T"]
+__all__ = ["RetryPolicy"]

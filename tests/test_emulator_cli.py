@@ -19,6 +19,7 @@ import httpx
 import pytest
 from s3m_apis_betterproto.slurm import v0043 as pb
 
+from s3m_grpc.emulator.process import EmulatorProcess
 from s3m_grpc.factory import S3MClientFactory
 from tests.conftest import TOKEN
 
@@ -27,10 +28,20 @@ READY = re.compile(r"^s3m emulator ready grpc=(?P<grpc>\S+) rest=(?P<rest>\S+)$"
 
 @dataclass
 class Running:
-    process: subprocess.Popen[str]
-    grpc: str
-    rest: str
+    emulator: EmulatorProcess
     header_file: Path
+
+    @property
+    def process(self) -> subprocess.Popen[str]:
+        return self.emulator.process
+
+    @property
+    def grpc(self) -> str:
+        return self.emulator.grpc
+
+    @property
+    def rest(self) -> str:
+        return self.emulator.rest
 
     @property
     def headers(self) -> dict[str, str]:
@@ -46,35 +57,28 @@ def start(
     env: dict[str, str] | None = None,
 ) -> Running:
     header_file = tmp_path / header
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
     # MinJobAge: at time scale 0.01 the default (300 s) purges a finished job 3 s after it ends.
     keep = [] if "--min-job-age" in args else ["--min-job-age", "1000000"]
-    process = subprocess.Popen(
-        [*command, "--time-scale", "0.01", "--write-header-file", str(header_file), *keep, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**clean, **(env or {})},
+    emulator = EmulatorProcess(
+        "--time-scale",
+        "0.01",
+        "--write-header-file",
+        str(header_file),
+        *keep,
+        *args,
+        command=command,
+        env=env,
+        capture_stderr=True,  # read by the tests below, and small: the emulator logs warnings only
     )
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()  # blocks until ready (or exit)
-    match = READY.match(line)
-    if match is None:
-        process.kill()
-        raise AssertionError(
-            f"no ready line, got {line!r}; stderr: {process.stderr.read() if process.stderr else ''}"
-        )
-    return Running(process, match["grpc"], match["rest"], header_file)
+    assert READY.match(emulator.ready_line), emulator.ready_line
+    return Running(emulator, header_file)
 
 
 def stop(running: Running, sig: int = signal.SIGTERM) -> int:
-    running.process.send_signal(sig)
-    try:
-        return running.process.wait(timeout=20)
-    finally:
-        for stream in (running.process.stdout, running.process.stderr):
-            if stream is not None:
-                stream.close()
+    status = running.emulator.stop(sig, timeout=20)
+    if running.process.stderr is not None:
+        running.process.stderr.close()
+    return status
 
 
 @pytest.fixture
@@ -322,3 +326,12 @@ def test_a_first_job_id_slurm_would_refuse_is_refused() -> None:
         timeout=30,
     )
     assert (done.returncode, "FirstJobId" in done.stderr) == (2, True), done.stderr
+
+
+def test_the_process_helper_never_waits_forever_for_a_ready_line(tmp_path: Path) -> None:
+    silent = (sys.executable, "-c", "import time; time.sleep(60)")
+    with pytest.raises(RuntimeError, match=r"no ready line within 0\.5 s"):
+        EmulatorProcess(command=silent, ready_timeout=0.5)  # (its child is stopped: SIGTERM)
+    failing = (sys.executable, "-c", "import sys; sys.exit('bad option')")
+    with pytest.raises(RuntimeError, match=r"exited \(1\) before ready: bad option"):
+        EmulatorProcess(command=failing, capture_stderr=True)

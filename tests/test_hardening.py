@@ -29,6 +29,7 @@ import pytest
 from s3m_grpc import JobSpec, Slurm
 from s3m_grpc.emulator import Emulator
 from s3m_grpc.emulator.guard import ConnectionGuard
+from s3m_grpc.emulator.process import EmulatorProcess
 from s3m_grpc.retry import RetryPolicy
 from tests.conftest import KEEP_JOBS, TOKEN, until
 
@@ -42,29 +43,9 @@ def _clean_env(**extra: str) -> dict[str, str]:
 @pytest.fixture
 def emulator_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
     """``s3m emulator`` as a user starts it: its ready line's fields, its stderr kept."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "s3m_grpc.emulator",
-            "--time-scale",
-            "0.01",
-            "--work-dir",
-            str(tmp_path / "w"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_clean_env(S3M_TOKEN=SECRET),
-    )
-    try:
-        assert process.stdout is not None
-        ready = process.stdout.readline()
-        fields = dict(part.split("=", 1) for part in ready.split() if "=" in part)
-        yield process, fields
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
+    args = ("--time-scale", "0.01", "--work-dir", str(tmp_path / "w"))
+    with EmulatorProcess(*args, env={"S3M_TOKEN": SECRET}, capture_stderr=True) as emulator:
+        yield emulator.process, emulator.fields
 
 
 def _port(url: str) -> int:
@@ -465,25 +446,10 @@ async def test_8_and_10_stop_kills_a_job_that_was_still_being_spawned(
 
 
 def _start_cli(tmp_path: Path, state: Path, *extra: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "s3m_grpc.emulator",
-            "--state-dir",
-            str(state),
-            "--time-scale",
-            "0.01",
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_clean_env(S3M_TOKEN=TOKEN),
+    emulator = EmulatorProcess(
+        "--state-dir", str(state), "--time-scale", "0.01", *extra, env={"S3M_TOKEN": TOKEN}
     )
-    assert process.stdout is not None
-    ready = process.stdout.readline()
-    return process, dict(part.split("=", 1) for part in ready.split() if "=" in part)
+    return emulator.process, emulator.fields
 
 
 def _alive(pid: int) -> bool:
@@ -659,25 +625,9 @@ def test_16_tls_for_both_protocols_with_a_generated_ca(tmp_path: Path) -> None:
     from s3m_apis_betterproto.slurm.v0043 import SlurmIndirectStub
 
     ca = tmp_path / "ca.pem"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "s3m_grpc.emulator",
-            "--tls-ca-out",
-            str(ca),
-            "--work-dir",
-            str(tmp_path / "w"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_clean_env(S3M_TOKEN=TOKEN),
-    )
-    try:
-        assert process.stdout is not None
-        ready = process.stdout.readline()
-        fields = dict(part.split("=", 1) for part in ready.split() if "=" in part)
+    args = ("--tls-ca-out", str(ca), "--work-dir", str(tmp_path / "w"))
+    with EmulatorProcess(*args, env={"S3M_TOKEN": TOKEN}) as emulator:
+        fields = emulator.fields
         assert fields["ca"] == str(ca)
         assert fields["rest"].startswith("https://")
         port = _port(fields["grpcs"])
@@ -699,6 +649,3 @@ def test_16_tls_for_both_protocols_with_a_generated_ca(tmp_path: Path) -> None:
         )
         assert rest.status_code == 200
         assert re.match(r"https://127\.0\.0\.1:\d+", fields["rest"])
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)

@@ -81,4 +81,4 @@ async def resolved(value: T | Awaitable[T]) -> T:
     return value
 
 
-__all__ = ["Backend", "T", "resolved"]
+__all__ = ["Backend", "resolved"]

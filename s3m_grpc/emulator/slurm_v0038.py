@@ -9,12 +9,14 @@ it, never invented.
 from __future__ import annotations
 
 import datetime
+import math
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from s3m_apis_pb.slurm.v0044 import slurm_pb2
 
 from s3m_grpc.emulator.state import exit_struct
+from s3m_grpc.sbatch import parse_time
 from s3m_grpc.slurmdefs import TERMINAL_STATES, no_val
 
 JsonObject = dict[str, Any]
@@ -128,19 +130,11 @@ def key_values(line: str) -> dict[str, str]:
 
 
 def _minutes(text: str | None) -> JsonObject:
-    """Slurm's time text (UNLIMITED, MM, D-HH:MM:SS, HH:MM:SS) as a no_val of minutes."""
+    """Slurm's time text (UNLIMITED, MM, MM:SS, HH:MM:SS, D-HH[:MM[:SS]]) as a no_val of minutes."""
     if not text or text in ("NONE", "n/a"):
         return no_val()
-    if text in ("UNLIMITED", "INFINITE"):
-        return no_val(None, infinite=True)
-    days, _, rest = text.rpartition("-")
-    parts = [int(p) for p in rest.split(":")]
-    if len(parts) == 1:
-        minutes = parts[0] * 60 if days else parts[0]  # "D-HH" or plain minutes
-    else:
-        hours, mins, secs = ([0, 0, 0, *parts])[-3:]
-        minutes = hours * 60 + mins + (1 if secs else 0)
-    return no_val((int(days) * 1440 if days else 0) + minutes)
+    minutes = parse_time(text)  # the one parser of Slurm's time formats, sbatch's
+    return no_val(None, infinite=True) if math.isinf(minutes) else no_val(int(minutes))
 
 
 def _count(text: str | None) -> JsonObject:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import grpc
 import grpc.aio
 
+from s3m_grpc._aio import Deadline
 from s3m_grpc.config import ChannelConfig
 from s3m_grpc.errors import (
     ConnectError,
@@ -72,7 +73,7 @@ class GrpcioTransport(Transport):
         grpc.aio would otherwise retry a refused or TLS-failing connection until the deadline and
         then report a bare UNAVAILABLE, which cannot be told apart from a failure after sending.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = Deadline.after(timeout)
         state = channel.get_state(try_to_connect=True)
         while state != grpc.ChannelConnectivity.READY:
             if state == grpc.ChannelConnectivity.TRANSIENT_FAILURE:
@@ -82,11 +83,10 @@ class GrpcioTransport(Transport):
                 )
             if state == grpc.ChannelConnectivity.SHUTDOWN:
                 raise Unavailable("the channel is shut down")
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
+            if deadline.passed():
                 raise DeadlineExceeded("deadline exceeded while connecting")
             try:
-                await asyncio.wait_for(channel.wait_for_state_change(state), remaining)
+                await asyncio.wait_for(channel.wait_for_state_change(state), deadline.remaining())
             except asyncio.TimeoutError:
                 raise DeadlineExceeded("deadline exceeded while connecting") from None
             state = channel.get_state(try_to_connect=True)
