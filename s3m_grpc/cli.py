@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from s3m_grpc._version import __version__
 from s3m_grpc.cli_commands import COMMANDS, EXIT_INTERRUPTED, EXIT_S3M, EXIT_USAGE, Output
+from s3m_grpc.rpc import RESOURCE_VERSIONS, VERSIONS
+from s3m_grpc.transports import TRANSPORTS
 
 if TYPE_CHECKING:
     pass
@@ -49,14 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--resource",
         default=os.environ.get("S3M_RESOURCE", "defiant"),
-        help="defiant, odo, wombat, quokka (default: $S3M_RESOURCE or defiant)",
+        help=f"{', '.join(RESOURCE_VERSIONS)} (default: $S3M_RESOURCE or defiant)",
     )
     common.add_argument(
         "--api-version",
-        choices=["v0.0.42", "v0.0.43", "v0.0.44"],
+        choices=list(VERSIONS),
         help="Slurm API version (default: the resource's newest; defiant v0.0.43, odo v0.0.44)",
     )
-    common.add_argument("--transport", default="auto", choices=["auto", "grpclib", "grpcio", "rest"])
+    common.add_argument("--transport", default="auto", choices=list(TRANSPORTS))
     common.add_argument(
         "--token-file", help="file holding 'Authorization: <token>' (default: $S3M_TOKEN_FILE)"
     )

@@ -19,8 +19,6 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from google.protobuf.message import Message
-
 from s3m_grpc.transports.base import Payload, Transport
 
 if TYPE_CHECKING:
@@ -48,7 +46,7 @@ class MockTransport(Transport):
             reply = await reply
         if isinstance(reply, dict | bytes):
             return reply
-        if isinstance(reply, Message):
+        if hasattr(reply, "SerializeToString"):  # a upb message (duck-typed: protobuf stays unimported)
             return bytes(reply.SerializeToString())
         return bytes(reply)  # a betterproto message
 
