@@ -3,22 +3,27 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
 
-.PHONY: install generate lock check test demo bench soak fuzz clean
+.PHONY: install generate check test demo bench soak fuzz clean
 
 install: $(STAMP)
 
+# Development: the client, the emulator and the tools (codegen, linters, test and fuzz libraries).
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,emulator]'
+	touch $(STAMP) $(DEMO_STAMP)
 
-generate: $(STAMP)  ## compile proto/ into generated/ (betterproto2 + upb)
+# The demo needs the client and the emulator only: a first `make demo` installs no dev tools.
+$(DEMO_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[emulator]'
+	touch $(DEMO_STAMP)
+
+generate: $(STAMP)  ## compile proto/ into generated/ (betterproto 2.0.0b7 + upb)
 	$(PY) scripts/generate.py
-
-lock: $(STAMP)  ## record new fields in proto/field-numbers.lock.json (after review)
-	$(PY) scripts/field_numbers.py
 
 check: $(STAMP)  ## ruff + mypy --strict on the library
 	$(VENV)/bin/ruff check s3m_grpc tests bench scripts examples
@@ -28,7 +33,7 @@ check: $(STAMP)  ## ruff + mypy --strict on the library
 test: check  ## lint, types, then the whole suite (what .ci/run runs)
 	$(PY) -m pytest -n 3 --dist loadfile  # most tests wait on jobs and sockets: 3 workers on 2 cores
 
-demo: $(STAMP)  ## the documented calls against a local server
+demo: $(DEMO_STAMP)  ## the documented calls against a local server
 	$(PY) -m s3m_grpc.demo
 
 bench: $(STAMP)  ## benchmarks; prints ratios measured in the same run

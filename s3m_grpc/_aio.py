@@ -13,7 +13,9 @@ import asyncio
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,4 +63,21 @@ async def bounded(awaitable: Awaitable[Any], timeout: float | None) -> bool:
     return True
 
 
-__all__ = ["Deadline", "bounded"]
+async def within(awaitable: Awaitable[T], timeout: float | None) -> T:
+    """``asyncio.wait_for`` without gh-86296: the result, or TimeoutError; a cancel always propagates."""
+    if timeout is None:
+        return await awaitable
+    task = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+    except BaseException:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        await asyncio.wait({task}, timeout=1.0)  # let it release what it holds, as bounded() does
+        raise asyncio.TimeoutError
+    return task.result()
+
+
+__all__ = ["Deadline", "bounded", "within"]

@@ -119,8 +119,9 @@ def resolve_token(
         return read_header_file(path)
     if required:
         raise ConfigurationError(
-            f"no S3M token: pass token=..., set {TOKEN_ENV}, or point {TOKEN_FILE_ENV} at a file "
-            "holding 'Authorization: <token>'"
+            f"no S3M token (looked for: the token argument, token_file / s3m --token-file, ${TOKEN_ENV}, "
+            f"${TOKEN_FILE_ENV}): set {TOKEN_ENV}, or point {TOKEN_FILE_ENV} at a 0600 file holding "
+            "'Authorization: <token>' (tokens are made on myOLCF, Token Management)"
         )
     return None
 

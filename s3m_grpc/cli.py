@@ -27,70 +27,105 @@ from s3m_grpc.transports import TRANSPORTS
 if TYPE_CHECKING:
     pass
 
+DESCRIPTION = """Run Slurm jobs through OLCF's S3M gateway.
+
+Against a local emulator:  s3m emulator --print-env > s3m.env &  sleep 1;  . ./s3m.env;  s3m ping
+Against the real S3M:      export S3M_TOKEN_FILE=~/.s3m.env   (a 0600 file: 'Authorization: <token>')"""
 EPILOG = """exit codes: 0 success; 1 the job failed (submit --wait); 2 usage or configuration error;
 3 S3M or Slurm refused or failed the request; 4 --wait timed out; 130 interrupted.
 token: from S3M_TOKEN, or a file holding 'Authorization: <token>' (--token-file, S3M_TOKEN_FILE)."""
+
+
+def _connection_options(parser: argparse.ArgumentParser, *, after: bool) -> None:
+    """The options every command takes, before the command (``s3m --url X ping``) or after it.
+
+    After it their default is SUPPRESS, so that one given before is not overwritten by the
+    subcommand's default; the values are the same either way, and a flag beats the environment.
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if after else value
+
+    parser.add_argument(
+        "--url",
+        default=default(os.environ.get("S3M_URL", "s3m.olcf.ornl.gov")),
+        help="S3M address, host[:port] or URL (default: $S3M_URL, $S3M_EMULATOR_HOST, or s3m.olcf.ornl.gov)",
+    )
+    parser.add_argument("--rest-url", default=default(None), help="REST base URL when it differs from --url")
+    parser.add_argument(
+        "--resource",
+        default=default(os.environ.get("S3M_RESOURCE", "defiant")),
+        help=f"{', '.join(RESOURCE_VERSIONS)} (default: $S3M_RESOURCE or defiant)",
+    )
+    parser.add_argument(
+        "--api-version",
+        default=default(None),
+        choices=list(VERSIONS),
+        help="Slurm API version (default: the resource's newest; defiant v0.0.43, odo v0.0.44)",
+    )
+    parser.add_argument(
+        "--transport",
+        default=default(os.environ.get("S3M_TRANSPORT", "auto")),
+        choices=list(TRANSPORTS),
+        help="auto (gRPC; REST if gRPC cannot connect), grpclib, grpcio or rest (default: $S3M_TRANSPORT)",
+    )
+    parser.add_argument(
+        "--token-file",
+        default=default(None),
+        help="file holding 'Authorization: <token>' (beats $S3M_TOKEN; default: $S3M_TOKEN_FILE)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", default=default(False), help="machine-readable JSON output"
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default(0),
+        help="log to stderr: -v our steps (retries, adoptions), -vv everything incl. the wire libraries",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``s3m``."""
     parser = argparse.ArgumentParser(
         prog="s3m",
-        description="Run Slurm jobs through OLCF's S3M gateway.",
+        description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"s3m-grpc {__version__}")
+    _connection_options(parser, after=False)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--url",
-        default=os.environ.get("S3M_URL", "s3m.olcf.ornl.gov"),
-        help="S3M address, host[:port] or URL (default: $S3M_URL or s3m.olcf.ornl.gov)",
-    )
-    common.add_argument("--rest-url", help="REST base URL when it differs from --url")
-    common.add_argument(
-        "--resource",
-        default=os.environ.get("S3M_RESOURCE", "defiant"),
-        help=f"{', '.join(RESOURCE_VERSIONS)} (default: $S3M_RESOURCE or defiant)",
-    )
-    common.add_argument(
-        "--api-version",
-        choices=list(VERSIONS),
-        help="Slurm API version (default: the resource's newest; defiant v0.0.43, odo v0.0.44)",
-    )
-    common.add_argument("--transport", default="auto", choices=list(TRANSPORTS))
-    common.add_argument(
-        "--token-file", help="file holding 'Authorization: <token>' (default: $S3M_TOKEN_FILE)"
-    )
-    common.add_argument("--json", action="store_true", help="machine-readable JSON output")
-    common.add_argument(
-        "-v",
-        "--verbose",
-        action="count",
-        default=0,
-        help="log to stderr: -v our steps (retries, adoptions), -vv everything incl. the wire libraries",
-    )
+    _connection_options(common, after=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("ping", parents=[common], help="is the resource's Slurm controller answering?")
     sub.add_parser("partitions", parents=[common], help="partitions and their limits")
     sub.add_parser("nodes", parents=[common], help="nodes, their state and allocation")
     sub.add_parser("reservations", parents=[common], help="advance reservations")
     sub.add_parser("diag", parents=[common], help="scheduler statistics")
-    jobs = sub.add_parser("jobs", parents=[common], help="jobs in the queue (filters apply here)")
-    jobs.add_argument("--user")
-    jobs.add_argument("--state", action="append", help="e.g. RUNNING (repeatable)")
-    jobs.add_argument("--name")
-    jobs.add_argument("--partition")
+    jobs = sub.add_parser(
+        "jobs", parents=[common], help="jobs in the queue: active ones, or --all (filters apply here)"
+    )
+    jobs.add_argument("--all", action="store_true", help="finished jobs too (while Slurm still lists them)")
+    jobs.add_argument("-u", "--user")
+    jobs.add_argument(
+        "-t", "--state", action="append", help="a state or squeue code: RUNNING, PD, ... (repeatable)"
+    )
+    jobs.add_argument("-n", "--name")
+    jobs.add_argument("-p", "--partition")
     job = sub.add_parser("job", parents=[common], help="one job in detail")
     job.add_argument("job_id")
     submit = sub.add_parser(
         "submit",
         parents=[common],
-        help="submit a batch script (#SBATCH lines are read)",
-        description="Submit a batch script. #SBATCH directives in it are read; the "
-        "options below override them.",
+        help="submit a batch script (#SBATCH lines are read), or --wrap a command",
+        description="Submit a batch script. #SBATCH directives in it are read; the options below "
+        "override them. Arguments after -- reach the script as $1, $2, ...: "
+        "s3m submit job.sh --wait -- input.dat 42",
     )
-    submit.add_argument("script", help="the batch script")
+    submit.add_argument("script", nargs="?", help="the batch script (its arguments after --)")
+    submit.add_argument("--wrap", metavar="COMMAND", help="submit this command line as a /bin/sh script")
     submit.add_argument("--wait", action="store_true", help="wait for the job to finish; exit 1 if it failed")
     submit.add_argument("--timeout", type=float, help="with --wait: give up after this many seconds (exit 4)")
     submit.add_argument("--validate", action="store_true", help="check partition limits before submitting")
@@ -102,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("-N", "--nodes", type=int)
     submit.add_argument("-n", "--ntasks", type=int, dest="tasks")
     submit.add_argument("-c", "--cpus-per-task", type=int)
+    submit.add_argument("--mem", help="memory per node: MiB, or 500M, 4G, 1T")
+    submit.add_argument("--mem-per-cpu", help="memory per CPU: MiB, or 500M, 4G")
     submit.add_argument("-D", "--chdir", dest="working_directory", help="working directory on the cluster")
     submit.add_argument("-o", "--output", dest="standard_output")
     submit.add_argument("-e", "--error", dest="standard_error")
@@ -109,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--export",
         help="ALL, NONE, or NAME[=value],... (ALL never copies S3M_TOKEN, S3M_TOKEN_FILE or the token)",
     )
+    wait = sub.add_parser(
+        "wait",
+        parents=[common],
+        help="wait for jobs to finish (exit 0 only if all COMPLETED with exit code 0)",
+        description="Wait for jobs, e.g. after an interrupted submit --wait. Exit codes as submit --wait.",
+    )
+    wait.add_argument("job_ids", nargs="+", metavar="JOBID")
+    wait.add_argument("--timeout", type=float, help="give up after this many seconds (exit 4)")
     cancel = sub.add_parser("cancel", parents=[common], help="cancel a job (or send it a signal)")
     cancel.add_argument("job_id")
     cancel.add_argument("--signal", help="e.g. SIGTERM, USR1 (default: Slurm's, SIGKILL)")
@@ -128,13 +173,24 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``s3m`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # Everything after `--` is the script's (sbatch passes what follows the script; here options
+    # may follow it too, so the script's own arguments are marked off).
+    arguments: list[str] = []
+    if "--" in words:
+        at = words.index("--")
+        words, arguments = words[:at], words[at + 1 :]
+    args = parser.parse_args(words)
+    if arguments and args.command != "submit":
+        parser.error("arguments after -- are for the script of s3m submit")
+    args.arguments = arguments
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
     if args.command == "emulator":
         from s3m_grpc.emulator.cli import run
 
+        args.emulator_argv = words[words.index("emulator") + 1 :]  # for --background's re-start
         return run(args)
     try:
         import asyncio  # here, not at the top: `s3m --version` and `--help` do not need it
@@ -158,19 +214,29 @@ def _configure_logging(verbosity: int) -> None:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from s3m_grpc.auth import resolve_token
     from s3m_grpc.client import Slurm
     from s3m_grpc.errors import ConfigurationError, S3MError
 
     _configure_logging(args.verbose)
     out = Output(args.json)
+    # Ctrl-C cancels the command, which can then say what is still running (submit --wait, wait).
+    task = asyncio.current_task()
+    if task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, task.cancel)
     try:
+        # Looked for before anything is sent: "no token" and "a token that was refused" are
+        # different problems, with different fixes.
+        token = resolve_token(None, token_file=args.token_file, required=True)
         slurm = Slurm(
             args.url,
-            None,
+            token,
             resource=args.resource,
             api_version=args.api_version,
             transport=args.transport,
-            token_file=args.token_file,
             rest_url=args.rest_url,
         )
     except ConfigurationError as exc:
@@ -179,6 +245,8 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         async with slurm:
             return await COMMANDS[args.command](slurm, args, out)
+    except asyncio.CancelledError:
+        return EXIT_INTERRUPTED
     except ConfigurationError as exc:
         out.error(str(exc))
         return EXIT_USAGE

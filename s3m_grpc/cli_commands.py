@@ -158,6 +158,8 @@ async def _diag(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
 
 async def _jobs(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     jobs = await slurm.jobs(user=args.user, state=args.state, name=args.name, partition=args.partition)
+    if not args.all and not args.state:  # as squeue: the active ones, unless asked otherwise
+        jobs = [j for j in jobs if not j.terminal]
     if out.as_json:
         out.json([j.to_dict() for j in jobs])
         return EXIT_OK
@@ -183,7 +185,8 @@ async def _jobs(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
             ]
         )
     out.table(
-        f"{slurm.resource}: {len(rows)} job(s)",
+        f"{slurm.resource}: {len(rows)} job(s)"
+        + ("" if args.all or args.state else " active (--all: finished too)"),
         ["JOBID", "NAME", "USER", "PARTITION", "STATE", "TIME", "NODELIST(REASON)"],
         rows,
     )
@@ -214,9 +217,31 @@ async def _job(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _wrapped(command: str) -> str:
+    """The script sbatch --wrap makes of a command line."""
+    return f"#!/bin/sh\n# This script was made by s3m submit --wrap.\n{command}\n"
+
+
+def _with_arguments(script: str, arguments: Sequence[str]) -> str:
+    """The script with ``set -- ARGS`` after its #SBATCH header: S3M's job description has no argv,
+    so the arguments ride in the script, as $1, $2, ... exactly as sbatch passes them."""
+    import shlex
+
+    if not arguments:
+        return script
+    lines = script.splitlines(keepends=True)
+    at = 0
+    for index, line in enumerate(lines):  # sbatch reads #SBATCH lines until the first command
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            break
+        at = index + 1
+    setter = f"set -- {shlex.join(arguments)}  # s3m submit's script arguments\n"
+    return "".join([*lines[:at], setter, *lines[at:]])
+
+
 async def _submit(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
-    from s3m_grpc.errors import JobVanished, WaitTimeout
-    from s3m_grpc.sbatch import export, parse_time
+    from s3m_grpc.sbatch import export, parse_memory, parse_time
     from s3m_grpc.spec import JobSpec
 
     overrides: dict[str, Any] = {
@@ -235,63 +260,191 @@ async def _submit(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
         )
         if getattr(args, k) is not None
     }
+    if (args.script is None) == (args.wrap is None):
+        out.error("give a batch script or --wrap COMMAND (one of them)")
+        return EXIT_USAGE
+    if args.wrap is not None and args.arguments:
+        out.error("script arguments need a script; with --wrap, put them in the command")
+        return EXIT_USAGE
     try:
         if args.time is not None:
             overrides["time_limit"] = parse_time(args.time)
+        if args.mem is not None:
+            overrides["memory_per_node"] = parse_memory(args.mem)
+        if args.mem_per_cpu is not None:
+            overrides["memory_per_cpu"] = parse_memory(args.mem_per_cpu)
         if args.export is not None:
             overrides["environment"] = export(args.export)
     except ValueError as exc:
         out.error(str(exc))
         return EXIT_USAGE
-    spec = JobSpec.from_script(args.script, **overrides)
+    if args.wrap is not None:
+        spec = JobSpec.from_text(_wrapped(args.wrap), path="--wrap", **overrides)
+    else:
+        spec = JobSpec.from_script(args.script, **overrides)
+        if args.arguments:
+            spec = spec.replace(script=_with_arguments(spec.script, args.arguments))
     job = await slurm.submit(spec, validate=args.validate)
     if not args.wait:
         out.json({"job_id": job.job_id}) if out.as_json else out.line(f"Submitted batch job {job.job_id}")
         return EXIT_OK
     if not out.as_json:
         out.line(f"Submitted batch job {job.job_id}")
+    return await _wait_and_report(slurm, [job], args, out)
+
+
+async def _wait(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
+    from s3m_grpc.job import Job
+
+    jobs = []
+    for job_id in dict.fromkeys(args.job_ids):  # in order, each once
+        record = await slurm.job(job_id)  # NotFound now, not after a grace period
+        job = Job(slurm, record.job_id)
+        job.last = record
+        jobs.append(job)
+    return await _wait_and_report(slurm, jobs, args, out)
+
+
+async def _wait_and_report(slurm: Slurm, jobs: list[Any], args: argparse.Namespace, out: Output) -> int:
+    """Wait for every job; a line per job at the end; exit 0 only if all COMPLETED with exit 0."""
+    import asyncio
+
+    from s3m_grpc.errors import JobVanished, S3MError, WaitTimeout
+
     try:
-        view = await _wait_with_status(job, args.timeout, show=not out.as_json and sys.stderr.isatty())
+        await _wait_all(jobs, args.timeout, _progress(out))
+    except asyncio.CancelledError:  # Ctrl-C (cli turns SIGINT into a cancellation)
+        left = " ".join(str(j.job_id) for j in jobs if not j.terminal)
+        if left:
+            out.error(f"interrupted; still in the queue: {left}. Resume with: s3m wait {left}{_where(args)}")
+        return EXIT_INTERRUPTED
     except WaitTimeout as exc:
         out.error(str(exc))
         return EXIT_TIMEOUT
     except JobVanished as exc:
         out.error(str(exc))
         return EXIT_JOB_FAILED
-    ok = view.state == "COMPLETED" and not view.exit_code
+    results = []
+    for job in jobs:
+        view = job.last
+        ok = view.state == "COMPLETED" and not view.exit_code
+        why = ""
+        if not ok:
+            why = view.state_reason or ""
+            try:  # slurmctld's own words for it, while the job is still listed
+                listed = [j for j in await slurm.jobs() if j.job_id == job.job_id]
+                description = listed[0].state_description if listed else ""
+            except S3MError:
+                description = ""
+            why = ": ".join(part for part in (why, description) if part and part != "None")
+        results.append((job, view, ok, why))
     if out.as_json:
         out.json(
-            {
-                "job_id": job.job_id,
-                "state": view.state,
-                "exit_code": view.exit_code,
-                "stdout": view.stdout_path,
+            [
+                {
+                    "job_id": job.job_id,
+                    "state": view.state,
+                    "exit_code": view.exit_code,
+                    "reason": why,
+                    "stdout": view.stdout_path,
+                }
+                for job, view, _, why in results
+            ]
+            if len(results) > 1 or args.command == "wait"
+            else {
+                "job_id": results[0][0].job_id,
+                "state": results[0][1].state,
+                "exit_code": results[0][1].exit_code,
+                "reason": results[0][3],
+                "stdout": results[0][1].stdout_path,
             }
         )
     else:
-        out.line(f"job {job.job_id} {view.state} (exit code {view.exit_code}); output: {view.stdout_path}")
-    return EXIT_OK if ok else EXIT_JOB_FAILED
+        for job, view, _, why in results:
+            how = f"exit code {view.exit_code}" + (f", {why}" if why else "")
+            out.line(f"job {job.job_id} {view.state} ({how}); output: {view.stdout_path}")
+    return EXIT_OK if all(ok for _, _, ok, _ in results) else EXIT_JOB_FAILED
 
 
-async def _wait_with_status(job: Any, timeout: float | None, *, show: bool) -> Any:
-    """Wait for the job, with a live "state, elapsed" line on a terminal."""
-    from s3m_grpc.client import Backoff
+def _where(args: argparse.Namespace) -> str:
+    """The flags that point a resumed command at the same place (what the environment does not say)."""
+    import os
+    import shlex
 
-    backoff = Backoff(initial=0.5, maximum=5.0)
-    if not show:
-        return await job.wait(timeout=timeout, backoff=backoff)
-    from rich.console import Console
+    parts = []
+    if args.url != os.environ.get("S3M_URL", "s3m.olcf.ornl.gov"):
+        parts.append(f" --url {shlex.quote(args.url)}")
+    if args.resource != os.environ.get("S3M_RESOURCE", "defiant"):
+        parts.append(f" --resource {shlex.quote(args.resource)}")
+    if args.token_file:
+        parts.append(f" --token-file {shlex.quote(args.token_file)}")
+    return "".join(parts)
 
-    console = Console(stderr=True)
+
+def _progress(out: Output) -> Any:
+    """How state changes are shown: a live line on a terminal, else a line each (on stderr)."""
+    if out.as_json:
+        return None
+    if sys.stderr.isatty():
+        return _LiveStatus()
     started = time.monotonic()
+
+    def line(job: Any, state: str) -> None:
+        print(
+            f"job {job.job_id} {state} ({_elapsed(time.monotonic() - started)})", file=sys.stderr, flush=True
+        )
+
+    return line
+
+
+class _LiveStatus:
+    """A rich status line on the terminal, rewritten in place."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.started = time.monotonic()
+        self.status = Console(stderr=True).status("")
+        self.status.start()
+
+    def __call__(self, job: Any, state: str) -> None:
+        self.status.update(f"job {job.job_id}: {state}, {_elapsed(time.monotonic() - self.started)} elapsed")
+
+    def stop(self) -> None:
+        self.status.stop()
+
+
+async def _wait_all(jobs: list[Any], timeout: float | None, report: Any) -> None:
+    """Poll the jobs (GetJob: accounting answers after a purge) until all are finished."""
     import asyncio
 
-    waiter = asyncio.ensure_future(job.wait(timeout=timeout, backoff=backoff))
-    with console.status("") as status:
-        while not waiter.done():
-            status.update(f"job {job.job_id}: {job.state}, {_elapsed(time.monotonic() - started)} elapsed")
-            await asyncio.wait({waiter}, timeout=0.5)
-    return waiter.result()
+    from s3m_grpc._aio import Deadline
+    from s3m_grpc.errors import WaitTimeout
+    from s3m_grpc.job import Backoff
+
+    deadline = Deadline.after(timeout)
+    delays = Backoff(initial=0.5, maximum=5.0).delays()
+    shown: dict[int, str] = {}
+    try:
+        while True:
+            for job in jobs:
+                if not job.terminal:
+                    await job.refresh()
+                if report is not None and shown.get(job.job_id) != job.state:
+                    shown[job.job_id] = job.state
+                    report(job, job.state)
+            left = [j for j in jobs if not j.terminal]
+            if not left:
+                return
+            if deadline.passed():
+                names = ", ".join(f"{j.job_id} {j.state}" for j in left)
+                raise WaitTimeout(f"still waiting after {timeout:g} s: {names}", rpc="GetJob")
+            remaining = deadline.remaining()
+            delay = next(delays)
+            await asyncio.sleep(delay if remaining is None else min(delay, remaining))
+    finally:
+        if isinstance(report, _LiveStatus):
+            report.stop()
 
 
 async def _cancel(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
@@ -312,6 +465,7 @@ COMMANDS = {
     "jobs": _jobs,
     "job": _job,
     "submit": _submit,
+    "wait": _wait,
     "cancel": _cancel,
 }
 

@@ -28,6 +28,7 @@ from s3m_grpc.factory import S3MClientFactory
 from s3m_grpc.job import Backoff, Job
 from s3m_grpc.retry import RetryPolicy
 from s3m_grpc.rpc import BY_NAME, RESOURCE_VERSIONS, VERSIONS, default_version
+from s3m_grpc.slurmdefs import job_state
 from s3m_grpc.spec import JobSpec
 from s3m_grpc.submission import Finder, check_key, comment_with_key, new_key
 from s3m_grpc.transports import FallbackPolicy, Transport
@@ -161,11 +162,19 @@ class Slurm:
         name: str | None = None,
         partition: str | None = None,
     ) -> list[JobView] | Listing:
-        """Jobs in the queue, filtered here (S3M has no server-side filter): all given filters must match."""
+        """Jobs in the queue, filtered here (S3M has no server-side filter): all given filters must match.
+
+        `state` takes Slurm's names or squeue's codes in any case (``"PD"``, ``"running"``); an
+        unknown one is a ConfigurationError.
+        """
+        try:  # before anything is sent: a misspelt state would silently list nothing
+            wanted = [state] if isinstance(state, str) else list(state) if state is not None else None
+            states = {job_state(s) for s in wanted} if wanted is not None else None
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
         listing = _listing(await self._fast("GetJobs"), "jobs", JobView)
         if user is None and state is None and name is None and partition is None:
             return listing
-        states = {state} if isinstance(state, str) else set(state) if state is not None else None
         return [
             j
             for j in listing

@@ -38,7 +38,7 @@ from s3m_grpc.config import (
     channel_config,
     parse_target,
 )
-from s3m_grpc.errors import ConfigurationError, S3MError, Unavailable
+from s3m_grpc.errors import ConfigurationError, S3MError, Unauthenticated, Unavailable
 from s3m_grpc.retry import RetryPolicy
 from s3m_grpc.rpc import AUTHORIZATION_KEY, RESOURCE_KEY, ApiVersion, Rpc
 from s3m_grpc.stub_channel import StubChannel
@@ -72,6 +72,19 @@ _RESERVED = frozenset(
     }
 )
 _VALUE = re.compile(r"[\x20-\x7e]{0,4096}")
+
+
+def _auth_hint(token: Token | None) -> str:
+    """What to do about an UNAUTHENTICATED answer: it differs for no token and a refused one."""
+    if token is None:
+        return (
+            "No token was sent (looked for: the token argument, token_file, $S3M_TOKEN, $S3M_TOKEN_FILE): "
+            "set S3M_TOKEN, or point S3M_TOKEN_FILE at a file holding 'Authorization: <token>'"
+        )
+    return (
+        f"The token from {token.source} was refused: it may have expired or been revoked, or belong to "
+        "another gateway; make a new one on myOLCF (Token Management)"
+    )
 
 
 def validate_resource(name: str) -> str:
@@ -358,6 +371,8 @@ class S3MClientFactory:
             reply = await policy.run(attempt, timeout=call.timeout, idempotent=call.rpc.idempotent)
         except S3MError as exc:
             exc.rpc = exc.rpc or name
+            if isinstance(exc, Unauthenticated):
+                exc.message = f"{exc.message}. {_auth_hint(call.token)}"
             log.debug(
                 "failed %s after %.1f ms: %s", name, (time.perf_counter() - started) * 1e3, type(exc).__name__
             )

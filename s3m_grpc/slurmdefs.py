@@ -84,4 +84,60 @@ ERRNOS: Final[dict[int, SlurmErrno]] = {
 }
 BY_TEXT: Final[dict[str, SlurmErrno]] = {e.text: e for e in ERRNOS.values()}
 
-__all__ = ["ACTIVE_STATES", "BY_TEXT", "ERRNOS", "TERMINAL_STATES", "SlurmErrno", "no_val", "number_of"]
+
+#: squeue's short state codes (``squeue -t PD``), and the states they name.
+STATE_CODES: Final[dict[str, str]] = {
+    "BF": "BOOT_FAIL",
+    "CA": "CANCELLED",
+    "CD": "COMPLETED",
+    "CF": "CONFIGURING",
+    "CG": "COMPLETING",
+    "DL": "DEADLINE",
+    "F": "FAILED",
+    "NF": "NODE_FAIL",
+    "OOM": "OUT_OF_MEMORY",
+    "PD": "PENDING",
+    "PR": "PREEMPTED",
+    "R": "RUNNING",
+    "RD": "RESV_DEL_HOLD",
+    "RF": "REQUEUE_FED",
+    "RH": "REQUEUE_HOLD",
+    "RQ": "REQUEUED",
+    "RS": "RESIZING",
+    "RV": "REVOKED",
+    "SI": "SIGNALING",
+    "SE": "SPECIAL_EXIT",
+    "SO": "STAGE_OUT",
+    "ST": "STOPPED",
+    "S": "SUSPENDED",
+    "TO": "TIMEOUT",
+}
+#: Every job state Slurm reports (a job's base state).
+JOB_STATES: Final = frozenset(STATE_CODES.values()) | TERMINAL_STATES | ACTIVE_STATES
+
+
+def job_state(text: str) -> str:
+    """A job state by its name or squeue code, any case (``pd``, ``Pending``: PENDING); ValueError
+    naming the valid ones for anything else, so that a typo is not a silently empty listing."""
+    name = str(text).strip().upper()
+    name = STATE_CODES.get(name, name)
+    if name not in JOB_STATES:
+        valid = ", ".join(
+            f"{state} ({code})" for code, state in sorted(STATE_CODES.items(), key=lambda i: i[1])
+        )
+        raise ValueError(f"unknown job state {text!r}: one of {valid}")
+    return name
+
+
+__all__ = [
+    "ACTIVE_STATES",
+    "BY_TEXT",
+    "ERRNOS",
+    "JOB_STATES",
+    "STATE_CODES",
+    "TERMINAL_STATES",
+    "SlurmErrno",
+    "job_state",
+    "no_val",
+    "number_of",
+]

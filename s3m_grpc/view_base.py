@@ -124,10 +124,20 @@ class View:
         raise AttributeError(f"{type(self).__name__} is read-only")
 
     def to_dict(self) -> dict[str, Any]:
-        """The whole object as plain Python (Slurm's JSON shape)."""
+        """The whole object as plain Python (Slurm's JSON shape), the same document on every
+        transport: json names as keys, zero values kept, fields the message lacks left out."""
         raw = self._raw
         if isinstance(raw, Mapping):
-            return dict(raw)
+            if self._desc is None:
+                return dict(raw)
+            from google.protobuf import message_factory
+
+            from s3m_grpc.slurmjson import to_json, to_upb
+
+            # Through the message, as a protobuf reply is: a REST answer that omits a zero or
+            # carries a key the contract lacks then prints the same as the gRPC answer.
+            message = to_upb(message_factory.GetMessageClass(self._desc), raw)
+            return to_json(message, defaults=True)
         return plain(raw)  # type: ignore[no-any-return]
 
     @property

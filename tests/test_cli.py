@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -139,11 +140,26 @@ def test_plaintext_to_a_remote_host_is_refused_before_connecting(env: dict[str, 
     assert "plaintext" in done.stderr
 
 
-def test_no_token_is_unauthenticated(env: dict[str, str]) -> None:
+def test_no_token_and_a_refused_token_say_different_things(env: dict[str, str], tmp_path: Path) -> None:
     without = {k: v for k, v in env.items() if k != "S3M_TOKEN_FILE"}
     done = s3m(without, "ping")
+    assert done.returncode == 2  # nothing was sent
+    for source in ("--token-file", "$S3M_TOKEN", "$S3M_TOKEN_FILE", "Authorization: <token>"):
+        assert source in done.stderr, done.stderr
+    wrong = {**without, "S3M_TOKEN": "an-expired-token-0123456789"}
+    done = s3m(wrong, "ping")
     assert done.returncode == 3
     assert "Unauthenticated" in done.stderr
+    assert "The token from S3M_TOKEN was refused" in done.stderr
+    assert "an-expired-token" not in done.stderr
+    # An explicit --token-file beats a stale $S3M_TOKEN, and the message names the file it came from.
+    stale = tmp_path / "stale.env"
+    stale.write_text("Authorization: another-stale-token-0123456789\n")
+    stale.chmod(0o600)
+    done = s3m({**wrong, "S3M_TOKEN_FILE": env["S3M_TOKEN_FILE"]}, "ping", "--token-file", str(stale))
+    assert done.returncode == 3
+    assert f"The token from {stale} was refused" in done.stderr
+    assert s3m({**wrong}, "--token-file", env["S3M_TOKEN_FILE"], "ping").returncode == 0
 
 
 def test_help_reads_well() -> None:
@@ -191,3 +207,165 @@ def test_version_and_help_stay_cheap() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+# -- the first hour: conventions ---------------------------------------------------------------------
+
+
+def test_connection_options_go_before_or_after_the_command(env: dict[str, str]) -> None:
+    before = s3m(env, "--transport", "rest", "--resource", "odo", "--json", "ping")
+    after = s3m(env, "ping", "--transport", "rest", "--resource", "odo", "--json")
+    assert before.returncode == after.returncode == 0, before.stderr + after.stderr
+    hosts = [[p["hostname"] for p in json.loads(done.stdout)] for done in (before, after)]
+    assert hosts == [["odo-slurmctld"], ["odo-slurmctld"]]
+    # one given after the command wins over one before it, and a flag over the environment
+    mixed = s3m({**env, "S3M_RESOURCE": "wombat"}, "--resource", "quokka", "ping", "--resource", "odo")
+    assert "odo-slurmctld" in mixed.stdout, mixed.stderr
+    assert "wombat-slurmctld" in s3m({**env, "S3M_RESOURCE": "wombat"}, "ping").stdout
+
+
+def test_jobs_lists_active_ones_unless_asked_and_refuses_unknown_states(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    finished = s3m(env, "submit", str(script(tmp_path, "true", "quick.sh")), "-D", str(tmp_path), "--wait")
+    assert finished.returncode == 0, finished.stderr
+    done_id = int(finished.stdout.split("Submitted batch job ")[1].split()[0])
+    begin = str(int(time.time()) + 86400)
+    pending = s3m(env, "submit", str(script(tmp_path, "true", "later.sh", begin=begin)), "-D", str(tmp_path))
+    pending_id = int(pending.stdout.split()[-1])
+
+    def ids(*args: str) -> list[int]:
+        done = s3m(env, "jobs", "--json", *args)
+        assert done.returncode == 0, done.stderr
+        return [j["job_id"] for j in json.loads(done.stdout)]
+
+    active = ids()  # as squeue: the active jobs
+    assert pending_id in active
+    assert done_id not in active
+    assert {pending_id, done_id} <= set(ids("--all"))
+    assert done_id in ids("--state", "cd")  # squeue's code, any case
+    assert pending_id in ids("-t", "Pending")
+    typo = s3m(env, "jobs", "--state", "FOO")
+    assert typo.returncode == 2
+    assert "unknown job state 'FOO'" in typo.stderr
+    assert "PENDING (PD)" in typo.stderr
+    assert s3m(env, "cancel", str(pending_id)).returncode == 0
+
+
+def test_a_failed_jobs_reason_is_in_the_plain_output(env: dict[str, str], tmp_path: Path) -> None:
+    job = script(tmp_path, "echo never", "noout.sh")
+    done = s3m(
+        env, "submit", str(job), "-D", str(tmp_path), "-o", str(tmp_path / "missing" / "out.txt"), "--wait"
+    )
+    assert done.returncode == 1
+    line = done.stdout.splitlines()[-1]
+    assert " FAILED (exit code 1, " in line
+    assert "cannot open job I/O" in line, line
+    assert "No such file or directory" in line, line
+
+
+def test_submit_wrap_mem_and_script_arguments(env: dict[str, str], tmp_path: Path) -> None:
+    wrapped = s3m(
+        env, "submit", "--wrap", "echo wrapped $((6 * 7))", "-D", str(tmp_path), "--mem", "1G", "--wait"
+    )
+    assert wrapped.returncode == 0, wrapped.stderr
+    job_id = wrapped.stdout.split("Submitted batch job ")[1].split()[0]
+    assert (tmp_path / f"slurm-{job_id}.out").read_text() == "wrapped 42\n"
+    record = json.loads(s3m(env, "jobs", "--all", "--json").stdout)
+    (mine,) = [j for j in record if str(j["job_id"]) == job_id]
+    assert mine["memory_per_node"]["number"] == 1024  # --mem 1G, in MiB
+    echo = script(tmp_path, 'printf "%s|" "$@"', "args.sh")
+    with_args = s3m(env, "submit", str(echo), "-D", str(tmp_path), "--wait", "--", "a b", "c", "--wait")
+    assert with_args.returncode == 0, with_args.stderr
+    job_id = with_args.stdout.split("Submitted batch job ")[1].split()[0]
+    assert (tmp_path / f"slurm-{job_id}.out").read_text() == "a b|c|--wait|"  # after --: the script's
+    both = s3m(env, "submit", str(echo), "--wrap", "true")
+    assert both.returncode == 2
+    assert "one of them" in both.stderr
+
+
+def _submitted(process: subprocess.Popen[str], timeout: float = 60) -> int:
+    """The job id from `s3m submit`'s first line, read with a deadline (never a hang)."""
+    import select
+
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    assert ready, "s3m submit printed nothing"
+    return int(process.stdout.readline().split()[-1])
+
+
+def test_an_interrupted_wait_says_how_to_resume_and_s3m_wait_resumes(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    import signal
+
+    gate = tmp_path / "gate"
+    job = script(tmp_path, f"while [ ! -e {gate} ]; do sleep 0.05; done; echo through", "gated.sh")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "s3m_grpc.cli", "submit", str(job), "-D", str(tmp_path), "--wait"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        job_id = _submitted(process)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, (stdout, stderr)
+    assert f"still in the queue: {job_id}" in stderr
+    assert f"Resume with: s3m wait {job_id}" in stderr
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "s3m_grpc.cli", "wait", str(job_id)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        gate.touch()  # the job may finish now
+        stdout, progress = waiting.communicate(timeout=60)
+    finally:
+        if waiting.poll() is None:
+            waiting.kill()
+    assert waiting.returncode == 0, progress
+    assert f"job {job_id} COMPLETED (exit code 0)" in stdout
+    # Not a terminal: progress is a line per state change, on stderr.
+    assert re.search(rf"^job {job_id} (RUNNING|COMPLETED) \(\d+:\d\d:\d\d\)$", progress, re.M), progress
+    assert (tmp_path / f"slurm-{job_id}.out").read_text() == "through\n"
+    assert s3m(env, "wait", "99999999").returncode == 3  # unknown: at once, NotFound
+
+
+def test_piped_submit_wait_prints_a_line_per_state_change(env: dict[str, str], tmp_path: Path) -> None:
+    done = s3m(env, "submit", str(script(tmp_path, "sleep 0.5", "slow.sh")), "-D", str(tmp_path), "--wait")
+    assert done.returncode == 0, done.stderr
+    job_id = done.stdout.split("Submitted batch job ")[1].split()[0]
+    states = re.findall(rf"^job {job_id} ([A-Z]+) \(", done.stderr, re.M)
+    assert states[-1] == "COMPLETED"
+    assert len(states) == len(set(states))  # one line per change, not per poll
+
+
+@pytest.mark.parametrize(
+    "command", [("job", "{id}"), ("jobs", "--all"), ("partitions",), ("nodes",), ("reservations",)]
+)
+def test_json_is_the_same_document_on_every_transport(
+    env: dict[str, str], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    failed = s3m(env, "submit", str(script(tmp_path, "exit 3", "f.sh")), "-D", str(tmp_path), "--wait")
+    job_id = failed.stdout.split("Submitted batch job ")[1].split()[0]
+    args = [a.replace("{id}", job_id) for a in command]
+    documents = {}
+    for transport in ("grpclib", "grpcio", "rest"):
+        done = s3m(env, *args, "--json", "--transport", transport)
+        assert done.returncode == 0, done.stderr
+        documents[transport] = json.loads(done.stdout)
+    assert documents["grpclib"] == documents["grpcio"] == documents["rest"]
+    if command[0] == "job":  # zero values kept: a field gRPC leaves off the wire is still printed
+        assert documents["grpclib"]["exit_code"]["signal"]["id"] == {
+            "set": False,
+            "infinite": False,
+            "number": 0,
+        }

@@ -335,3 +335,50 @@ def test_the_process_helper_never_waits_forever_for_a_ready_line(tmp_path: Path)
     failing = (sys.executable, "-c", "import sys; sys.exit('bad option')")
     with pytest.raises(RuntimeError, match=r"exited \(1\) before ready: bad option"):
         EmulatorProcess(command=failing, capture_stderr=True)
+
+
+def test_print_env_gives_exports_a_shell_can_source(tmp_path: Path) -> None:
+    import select
+    import shlex
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "s3m_grpc.emulator", "--print-env"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=clean,
+    )
+    try:
+        assert process.stdout is not None
+        text = b""
+        while b"# stop it" not in text:  # raw reads: select() cannot see what a TextIOWrapper buffered
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            assert ready, text
+            text += os.read(process.stdout.fileno(), 65536)
+        lines = text.decode().splitlines()
+        exports = dict(
+            shlex.split(line.removeprefix("export "))[0].split("=", 1)
+            for line in lines
+            if line.startswith("export ")
+        )
+        assert set(exports) == {
+            "S3M_EMULATOR_HOST",
+            "S3M_EMULATOR_REST_URL",
+            "S3M_TOKEN_FILE",
+            "S3M_EMULATOR_PID",
+        }
+        assert exports["S3M_EMULATOR_PID"] == str(process.pid)
+        token_file = Path(exports["S3M_TOKEN_FILE"])
+        assert oct(token_file.stat().st_mode & 0o777) == "0o600"  # a private file, never the token itself
+        name, _, token = token_file.read_text().strip().partition(": ")
+        assert name == "Authorization"
+        assert token not in "\n".join(lines)
+        reply = httpx.get(
+            f"{exports['S3M_EMULATOR_REST_URL']}/slurm/v0.0.43/defiant/ping", headers={name: token}
+        )
+        assert reply.status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+        if process.stdout is not None:
+            process.stdout.close()

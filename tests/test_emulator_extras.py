@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -58,6 +59,54 @@ async def test_faults_reach_the_client_as_its_errors(
         assert type(caught.value) is not errors.S3MError
         assert (await client.get_jobs(Empty())).jobs == []  # times=1: the next call is served
         assert emulator.faults.faults[0].injected == 1
+
+
+@pytest.mark.parametrize("transport", [*GRPC_TRANSPORTS, "rest"])
+async def test_the_call_after_a_dropped_connection_is_served(tmp_path: Path, transport: str) -> None:
+    # grpc-core learns of a dropped socket asynchronously: without a fresh channel after UNAVAILABLE,
+    # the next call (no retries) was sometimes written to the dead socket ("Stream removed").
+    protocol = "rest" if transport == "rest" else "grpc"
+    async with (
+        Emulator(tokens=[TOKEN], work_dir=tmp_path) as emulator,
+        emulator.factory(transport=transport, retry=RetryPolicy.none()) as factory,
+    ):
+        client = factory.create_client(pb.SlurmIndirectStub)
+        for _ in range(60):
+            emulator.faults.faults.append(parse_fault(f"GetJobs:drop:protocol={protocol},times=1"))
+            with pytest.raises(errors.Unavailable):
+                await client.get_jobs(Empty(), timeout=10)
+            assert (await client.get_jobs(Empty(), timeout=10)).jobs == []
+        assert sum(fault.injected for fault in emulator.faults.faults) == 60
+
+
+async def test_drops_under_many_calls_in_flight_fail_only_as_s3m_errors(tmp_path: Path) -> None:
+    # A drop retires grpcio's channel while other calls are starting on it: they must move to the
+    # new channel (or fail as S3MErrors), never with grpc's "Channel is closed" UsageError.
+    async with (
+        Emulator(
+            tokens=[TOKEN],
+            faults=["Ping:drop:protocol=grpc,p=0.05", "Ping:unavailable:protocol=grpc,p=0.2"],
+            work_dir=tmp_path,
+        ) as emulator,
+        emulator.factory(transport="grpcio", retry=RetryPolicy.none()) as factory,
+    ):
+        client = factory.create_client(pb.SlurmIndirectStub)
+        outcomes: list[str] = []
+
+        async def worker() -> None:
+            for _ in range(8):
+                try:
+                    await client.ping(Empty(), timeout=20)
+                    outcomes.append("ok")
+                except (errors.Unavailable, errors.ConnectError) as exc:
+                    outcomes.append(type(exc).__name__)
+
+        await asyncio.gather(*(worker() for _ in range(32)))
+        injected = [fault.injected for fault in emulator.faults.faults]
+        emulator.faults.faults.clear()
+        assert len(outcomes) == 256
+        assert all(injected)  # each drop fails every call then in flight on that connection
+        assert (await client.ping(Empty(), timeout=20)).pings  # the transport is usable after it all
 
 
 async def test_rate_limit_retry_after_reaches_the_rest_client(tmp_path: Path) -> None:

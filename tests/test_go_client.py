@@ -50,7 +50,12 @@ TOOLS = {
 # Debian's Go sources (golang-google-grpc-dev and its dependencies: golang-google-protobuf-dev,
 # golang-google-genproto-dev for google.golang.org/genproto/googleapis/api/annotations, ...).
 SYSTEM_GOPATH = Path("/usr/share/gocode")
-GO_SOURCES = "golang-google-grpc-dev golang-google-protobuf-dev golang-google-genproto-dev"
+# grpc-go 1.33 accepts either golang/protobuf; apt picks 1.3 first, whose runtime cannot read the
+# proto3 `optional` fields of S3M's contract ("protobuf tag not enough fields"): 1.5 is needed.
+GO_SOURCES = (
+    "golang-google-grpc-dev golang-google-protobuf-dev golang-google-genproto-dev "
+    "golang-github-golang-protobuf-1-5-dev"
+)
 DOCS_IMPORT = "s3m.olcf.ornl.gov/apis/slurm/{suffix}"  # the examples' import path for our package
 RPCS = (
     "Ping",
@@ -195,6 +200,11 @@ def docs_program(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(
             f"the Go examples need {', '.join(missing)}; "
             f"apt-get install {' '.join(TOOLS.values())} {GO_SOURCES}"
+        )
+    if not (SYSTEM_GOPATH / "src/github.com/golang/protobuf/proto/registry.go").exists():
+        pytest.fail(  # built with golang/protobuf 1.3, the program would panic on every reply
+            f"{SYSTEM_GOPATH} has golang/protobuf 1.3 (or none): "
+            "apt-get install golang-github-golang-protobuf-1-5-dev"
         )
     work = tmp_path_factory.mktemp("go")
     src = work / "gopath" / "src"

@@ -196,7 +196,14 @@ class Emulator:
     async def start(self) -> Emulator:
         """Start the schedulers and both servers."""
         from s3m_grpc.emulator.grpc_server import start_grpc
-        from s3m_grpc.emulator.rest import start_rest
+
+        try:
+            from s3m_grpc.emulator.rest import start_rest
+        except ImportError as exc:  # the client alone was installed
+            raise ConfigurationError(
+                f"the emulator needs {exc.name or 'aiohttp'}, which the client alone does not install: "
+                "pip install 's3m-grpc[emulator]'"
+            ) from None
 
         private_dir(self.work_dir, what="the emulator's work directory")
         if self._state_dir is not None:

@@ -9,6 +9,13 @@ clients), both protocols are served over TLS (ALPN h2 for gRPC), and the line sa
 ``grpcs=...`` and ``rest=https://...`` (plus ``ca=FILE``): TLS-only clients (OLCF's own factory,
 Go's s3mutil) can reach the emulator.
 
+``--print-env`` prints shell ``export`` lines instead (the addresses, the token file, the pid), and
+``--background`` returns once the emulator is ready and leaves it serving, so that
+
+    eval "$(s3m emulator --background --print-env)"
+
+points every later ``s3m``, Python client and ``curl -H @$S3M_TOKEN_FILE`` at it.
+
 Tokens come from ``S3M_TOKEN`` and/or ``--token-file`` (a bare token or ``Authorization: <token>``);
 without either, one random token is made, and ``--write-header-file`` is how to learn it (the
 emulator never prints a token).
@@ -107,6 +114,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="serve TLS with a certificate from a CA made now, and write the CA (PEM) to FILE for clients",
     )
+    parser.add_argument(
+        "--print-env",
+        action="store_true",
+        help="print shell export lines (address, token file, pid) instead of the ready line",
+    )
+    parser.add_argument(
+        "--background",
+        action="store_true",
+        help='return once it is ready and leave it serving: eval "$(s3m emulator --background --print-env)"',
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr at INFO")
 
 
@@ -192,8 +209,13 @@ async def serve(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     await emulator.start()
     try:
-        if args.write_header_file:
-            emulator.write_header_file(args.write_header_file)
+        header_file = args.write_header_file
+        if header_file is None and args.print_env:  # the exports need a token file: a private one
+            import tempfile
+
+            header_file = Path(tempfile.mkdtemp(prefix="s3m-emulator-")) / ".env"
+        if header_file:
+            emulator.write_header_file(header_file)
         elif tokens is None:
             print(
                 "s3m emulator: no token given (S3M_TOKEN, --token-file); a random one was made; "
@@ -203,15 +225,65 @@ async def serve(args: argparse.Namespace) -> int:
         ready = READY.format(grpc=emulator.grpc_target, rest=emulator.rest_url)
         if ssl_context is not None:
             ready = ready.replace(" grpc=", " grpcs=") + (f" ca={ca}" if ca else "")
-        print(ready, flush=True)
+        if args.print_env:
+            fields = dict(part.split("=", 1) for part in ready.split() if "=" in part)
+            print(env_lines(fields, header_file, os.getpid()), flush=True)
+        else:
+            print(ready, flush=True)
         await stop.wait()
     finally:
         await emulator.stop()
     return 0
 
 
+def env_lines(fields: dict[str, str], header_file: Path | None, pid: int) -> str:
+    """Shell ``export`` lines that point s3m, the library and curl at this emulator."""
+    import shlex
+
+    grpc = fields.get("grpc") or f"https://{fields['grpcs']}"
+    values = {"S3M_EMULATOR_HOST": grpc, "S3M_EMULATOR_REST_URL": fields["rest"]}
+    if header_file is not None:
+        values["S3M_TOKEN_FILE"] = str(Path(header_file).resolve())
+    values["S3M_EMULATOR_PID"] = str(pid)
+    lines = [f"export {key}={shlex.quote(value)}" for key, value in values.items()]
+    if "ca" in fields:
+        lines.append(f"# TLS: clients need the CA {shlex.quote(fields['ca'])} (ca_file=, curl --cacert)")
+    lines.append("# stop it with: kill $S3M_EMULATOR_PID")
+    return "\n".join(lines)
+
+
+def _background(args: argparse.Namespace) -> int:
+    """Start the emulator detached from this terminal; print its exports (or ready line) once ready."""
+    from s3m_grpc.emulator.process import EmulatorProcess
+
+    own = list(getattr(args, "emulator_argv", None) or sys.argv[1:])
+    child = [a for a in own if a not in ("--background", "--print-env")]
+    header_file = args.write_header_file
+    if header_file is None:
+        import tempfile
+
+        header_file = Path(tempfile.mkdtemp(prefix="s3m-emulator-")) / ".env"
+        child += ["--write-header-file", str(header_file)]
+    # The caller's S3M_TOKEN is the emulator's token on purpose here (EmulatorProcess drops S3M_*).
+    env = {k: v for k, v in os.environ.items() if k in ("S3M_TOKEN",)}
+    try:
+        emulator = EmulatorProcess(*child, env=env, detach=True)
+    except RuntimeError as exc:
+        print(f"s3m emulator: {exc}", file=sys.stderr)
+        return 1
+    if emulator.process.stdout is not None:
+        emulator.process.stdout.close()  # it prints nothing more; it serves until killed
+    if args.print_env:
+        print(env_lines(emulator.fields, header_file, emulator.process.pid), flush=True)
+    else:
+        print(f"{emulator.ready_line} pid={emulator.process.pid}", flush=True)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point once arguments are parsed."""
+    if args.background:
+        return _background(args)
     if args.verbose:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
@@ -230,7 +302,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m s3m_grpc.emulator``."""
     parser = argparse.ArgumentParser(prog="python -m s3m_grpc.emulator", description=__doc__.split("\n\n")[0])
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    args.emulator_argv = list(sys.argv[1:] if argv is None else argv)
+    return run(args)
 
 
-__all__ = ["READY", "add_arguments", "main", "run", "serve", "tls_from", "tokens_from"]
+__all__ = ["READY", "add_arguments", "env_lines", "main", "run", "serve", "tls_from", "tokens_from"]

@@ -47,7 +47,10 @@ from s3m_grpc.rpc import RESOURCE_VERSIONS, VERSIONS
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    try:
+        import tomli as tomllib
+    except ImportError:  # the emulator extra brings it; JSON configs work without it
+        tomllib = None
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,10 @@ def load_config(path: str | os.PathLike[str]) -> EmulatorConfig:
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
+        if file.suffix != ".json" and tomllib is None:  # pragma: no cover - Python 3.10 without tomli
+            raise ConfigurationError(
+                f"{file}: TOML needs tomli on Python 3.10: pip install 's3m-grpc[emulator]'"
+            )
         data = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"cannot read emulator config {file}: {exc}") from None

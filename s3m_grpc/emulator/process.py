@@ -33,6 +33,7 @@ class EmulatorProcess:
         command: Sequence[str] = (sys.executable, "-m", "s3m_grpc.emulator"),
         ready_timeout: float = 60.0,
         capture_stderr: bool = False,
+        detach: bool = False,
     ) -> None:
         # S3M_* of the caller's environment (a real token, an emulator address) must not leak
         # into the emulator unless given on purpose in `env`.
@@ -43,6 +44,7 @@ class EmulatorProcess:
             stderr=subprocess.PIPE if capture_stderr else None,
             text=True,
             env={**base, **(env or {})},
+            start_new_session=detach,  # detached: the terminal's Ctrl-C and hang-up do not reach it
         )
         try:
             self.ready_line = self._read_ready(ready_timeout)

@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from s3m_grpc._aio import within
 from s3m_grpc.emulator import answers
 from s3m_grpc.emulator.slurm_sbatch import sbatch_arguments
 from s3m_grpc.emulator.slurm_v0038 import (
@@ -247,7 +248,7 @@ class SlurmBackend:
             env=self.env,
         )
         try:
-            out, err = await asyncio.wait_for(process.communicate(stdin), self.timeout)
+            out, err = await within(process.communicate(stdin), self.timeout)
         except asyncio.TimeoutError:
             process.kill()
             await process.wait()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import grpc
 import grpc.aio
 
-from s3m_grpc._aio import Deadline
+from s3m_grpc._aio import Deadline, within
 from s3m_grpc.config import ChannelConfig
 from s3m_grpc.errors import (
     ConnectError,
@@ -28,6 +27,10 @@ if TYPE_CHECKING:
     from s3m_grpc.call import Call
 
 
+#: Seconds a retired channel's calls in flight may take to finish before they are cancelled.
+_RETIRE_GRACE = 60.0
+
+
 class GrpcioTransport(Transport):
     """Unary calls over one lazily opened ``grpc.aio`` channel."""
 
@@ -39,6 +42,8 @@ class GrpcioTransport(Transport):
         self._ready = False
         self._closed = False
         self._callables: dict[str, Any] = {}
+        # Channels retired after UNAVAILABLE, each closing with a grace (see _retire).
+        self._retired: dict[grpc.aio.Channel, asyncio.Task[None]] = {}
 
     def _open(self) -> grpc.aio.Channel:
         if self._closed:
@@ -50,6 +55,10 @@ class GrpcioTransport(Transport):
                 ("grpc.primary_user_agent", cfg.user_agent),
                 # Proxies are for HTTP/1.1 REST; a gRPC channel through one fails obscurely.
                 ("grpc.enable_http_proxy", 0),
+                # The connection is this transport's own: grpc-core would otherwise share it with
+                # every channel to the same target, and a channel opened after a drop (_retire)
+                # would get the dead connection back.
+                ("grpc.use_local_subchannel_pool", 1),
             ]
             if cfg.keepalive.time is not None:
                 options += [
@@ -86,23 +95,20 @@ class GrpcioTransport(Transport):
             if deadline.passed():
                 raise DeadlineExceeded("deadline exceeded while connecting")
             try:
-                await asyncio.wait_for(channel.wait_for_state_change(state), deadline.remaining())
+                await within(channel.wait_for_state_change(state), deadline.remaining())
             except asyncio.TimeoutError:
                 raise DeadlineExceeded("deadline exceeded while connecting") from None
+            except grpc.aio.UsageError:  # retired (closed) while we waited: _method moves on
+                raise Unavailable("the channel was closed while connecting") from None
             state = channel.get_state(try_to_connect=True)
-        self._ready = True
+        if channel is self._channel:  # not one retired meanwhile
+            self._ready = True
 
     async def unary(self, call: Call, *, timeout: float | None) -> Payload:
         """One request, one response, grpcio failures translated to S3MError."""
-        channel = self._open()
-        started = time.monotonic()
-        if not self._ready:
-            await self._connect(channel, timeout)
-        remaining = None if timeout is None else max(timeout - (time.monotonic() - started), 0.001)
-        method = self._callables.get(call.path)
-        if method is None:
-            # No (de)serializers: bytes in, bytes out; decoding happens above, for every transport.
-            method = self._callables[call.path] = channel.unary_unary(call.path)
+        deadline = Deadline.after(timeout)
+        channel, method = await self._method(call.path, deadline)
+        remaining = deadline.remaining(floor=0.001)
         try:
             reply = await method(
                 call.request_bytes(), metadata=tuple(call.grpc_metadata()), timeout=remaining
@@ -110,9 +116,13 @@ class GrpcioTransport(Transport):
         except S3MError:
             raise
         except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.UNAVAILABLE:
+                self._retire(channel)
             raise _translate(exc, call) from exc
         except asyncio.CancelledError:
             raise
+        except grpc.aio.UsageError as exc:  # the channel closed before the call began: nothing was sent
+            raise ConnectError(f"the channel closed before the call: {exc}", rpc=call.rpc.name) from exc
         except grpc.RpcError as exc:
             raise Unavailable(f"gRPC call failed: {type(exc).__name__}", rpc=call.rpc.name) from exc
         if reply is None:
@@ -121,13 +131,55 @@ class GrpcioTransport(Transport):
             )
         return bytes(reply)
 
+    async def _method(self, path: str, deadline: Deadline) -> tuple[grpc.aio.Channel, Any]:
+        """The current channel, READY, and its callable for `path`.
+
+        A channel retired while we waited for it to connect is left for the current one: a call
+        started on a closing channel fails at once (UsageError), although nothing was sent.
+        """
+        while True:
+            channel = self._open()
+            if not self._ready:
+                try:
+                    await self._connect(channel, deadline.remaining())
+                except Unavailable:
+                    if channel is self._channel:
+                        raise
+                if channel is not self._channel:
+                    continue
+            method = self._callables.get(path)
+            if method is None:
+                # No (de)serializers: bytes in, bytes out; decoding happens above, for every transport.
+                method = self._callables[path] = channel.unary_unary(path)
+            return channel, method  # no await until the call is made: the channel stays current
+
+    def _retire(self, channel: grpc.aio.Channel) -> None:
+        """After UNAVAILABLE, the next call opens a new channel (a fresh connection).
+
+        grpc-core learns of a dropped connection asynchronously: a call made at once after the
+        failure can still be written to the dead socket ("Stream removed"). The old channel is
+        closed in the background with a grace, so calls other tasks have in flight on it finish.
+        """
+        current = self._channel
+        if current is None or current is not channel:
+            return  # another call has retired it already
+        self._channel = None
+        self._ready = False
+        self._callables.clear()
+        task = asyncio.get_running_loop().create_task(current.close(grace=_RETIRE_GRACE))
+        self._retired[current] = task
+        task.add_done_callback(lambda _: self._retired.pop(current, None))
+
     async def aclose(self) -> None:
-        """Close the channel (idempotent)."""
+        """Close the channel, and any retired one still draining (idempotent)."""
         self._closed = True
         channel, self._channel = self._channel, None
         self._callables.clear()
-        if channel is not None:
-            await channel.close()
+        retired, self._retired = self._retired, {}
+        for task in retired.values():
+            task.cancel()  # stops the grace wait; the close below then cancels their calls
+        for each in [*retired, *([channel] if channel is not None else [])]:
+            await each.close()
 
 
 def _translate(exc: grpc.aio.AioRpcError, call: Call) -> S3MError:

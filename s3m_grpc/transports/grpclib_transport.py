@@ -26,6 +26,7 @@ from grpclib.protocol import H2Protocol
 from h2.events import RemoteSettingsChanged
 
 from s3m_grpc import redact
+from s3m_grpc._aio import within
 from s3m_grpc.config import USER_AGENT, ChannelConfig
 from s3m_grpc.errors import (
     ConnectError,
@@ -198,7 +199,8 @@ class GrpclibTransport(Transport):
         with _translate(call, connecting=True):
             # Connecting first, on its own, tells "nothing was sent" (ConnectError) from a failure
             # after the request may have reached the server.
-            await asyncio.wait_for(channel.__connect__(), timeout)
+            if not channel._connected:  # our subclass: also False after a GOAWAY
+                await within(channel.__connect__(), timeout)
         remaining = None if timeout is None else max(timeout - (time.monotonic() - started), 0.001)
         with _translate(call, connecting=False):
             async with channel.request(
