@@ -12,12 +12,20 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from s3m_grpc._aio import Deadline
-from s3m_grpc.errors import ConfigurationError, ProtocolError, RateLimited, S3MError, Unavailable
+from s3m_grpc.errors import (
+    ConfigurationError,
+    DeadlineExceeded,
+    ProtocolError,
+    RateLimited,
+    S3MError,
+    Unavailable,
+)
 
 T = TypeVar("T")
 
@@ -67,16 +75,27 @@ class RetryPolicy:
         deadline = Deadline.after(timeout)
         rng: random.Random | None = None  # made on the first retry: seeding costs ~8 us per call
         attempt = 1
+        failed: S3MError | None = None  # the failure that made us retry
         while True:
+            started = time.monotonic()
             try:
                 return await call(deadline.remaining(floor=0.001))
+            except DeadlineExceeded as exc:
+                if failed is not None and deadline.passed():
+                    # A retry ran out of the caller's deadline: the failure that made us retry is
+                    # the real one, whether the deadline fell in a backoff wait or in an attempt.
+                    raise failed from exc
+                raise
             except S3MError as exc:
                 if attempt >= self.attempts or not self.should_retry(exc, idempotent=idempotent):
                     raise
                 rng = rng or random.Random()  # noqa: S311 - spreading retries, not cryptography
                 wait = self.delay(attempt, exc, rng)
-                if not deadline.allows(wait):
-                    raise  # another attempt could not finish in time: report the real failure
+                # Another attempt that could not finish in time (judged by this one's duration)
+                # would only turn the real failure into a deadline.
+                if not deadline.allows(wait + (time.monotonic() - started)):
+                    raise
+                failed = exc
                 await asyncio.sleep(wait)
                 attempt += 1
 
