@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 DESCRIPTION = """Run Slurm jobs through OLCF's S3M gateway.
 
-Against a local emulator:  s3m emulator --print-env > s3m.env &  sleep 1;  . ./s3m.env;  s3m ping
+Against a local emulator:  eval "$(s3m emulator --background --print-env)";  s3m ping
 Against the real S3M:      export S3M_TOKEN_FILE=~/.s3m.env   (a 0600 file: 'Authorization: <token>')"""
 EPILOG = """exit codes: 0 success; 1 the job failed (submit --wait); 2 usage or configuration error;
 3 S3M or Slurm refused or failed the request; 4 --wait timed out; 130 interrupted.
@@ -180,7 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--" in words:
         at = words.index("--")
         words, arguments = words[:at], words[at + 1 :]
-    args = parser.parse_args(words)
+    args, extra = parser.parse_known_args(words)
+    if extra:  # said by the subcommand's parser, so the usage shown is the subcommand's
+        _parser_of(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
     if arguments and args.command != "submit":
         parser.error("arguments after -- are for the script of s3m submit")
     args.arguments = arguments
@@ -198,6 +200,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(args))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+def _parser_of(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser:
+    """The subcommand's own parser (for its usage line), or the top-level one."""
+    for action in parser._actions:  # argparse keeps subparsers here, without a public accessor
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]  # type: ignore[no-any-return]
+    return parser
 
 
 def _configure_logging(verbosity: int) -> None:

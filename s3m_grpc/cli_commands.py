@@ -448,11 +448,13 @@ async def _wait_all(jobs: list[Any], timeout: float | None, report: Any) -> None
 
 
 async def _cancel(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
-    await slurm.cancel(args.job_id, signal=args.signal)
-    what = f"sent {args.signal} to" if args.signal else "cancelled"
-    out.json({"job_id": args.job_id, "signal": args.signal}) if out.as_json else out.line(
-        f"{what} job {args.job_id}"
-    )
+    warnings = [w.description for w in await slurm.cancel(args.job_id, signal=args.signal)]
+    if out.as_json:
+        out.json({"job_id": args.job_id, "signal": args.signal, "warnings": warnings})
+    elif warnings:  # e.g. it had already finished: success, as scancel, but nothing was cancelled
+        out.line(f"job {args.job_id}: {'; '.join(warnings)} (nothing was cancelled)")
+    else:
+        out.line(f"{f'sent {args.signal} to' if args.signal else 'cancelled'} job {args.job_id}")
     return EXIT_OK
 
 

@@ -23,7 +23,7 @@ from typing import Any, Final
 from s3m_grpc.auth import Token
 from s3m_grpc.codec import FastReply
 from s3m_grpc.config import DEFAULT, MAX_RECEIVE_BYTES, Keepalive, OrDefault, Timeouts
-from s3m_grpc.errors import ConfigurationError, NotFound, S3MError
+from s3m_grpc.errors import ConfigurationError, NotFound, S3MError, SlurmWarning
 from s3m_grpc.factory import S3MClientFactory
 from s3m_grpc.job import Backoff, Job
 from s3m_grpc.retry import RetryPolicy
@@ -299,14 +299,16 @@ class Slurm:
     async def _comment_of(self, job_id: int) -> str:
         return (await self.job(job_id)).comment
 
-    async def cancel(self, job_id: int | str, *, signal: str | None = None) -> None:
-        """Cancel a job (Slurm's default signal, SIGKILL), or send it ``signal``.
+    async def cancel(self, job_id: int | str, *, signal: str | None = None) -> list[SlurmWarning]:
+        """Cancel a job (Slurm's default signal, SIGKILL), or send it ``signal``; Slurm's warnings.
 
-        Cancelling a job that has already finished succeeds, as with slurmrestd.
+        Cancelling a job that has already finished succeeds, as with slurmrestd, with a warning
+        saying so (nothing was cancelled): the caller decides whether that matters.
         """
         request = self._pb.DeleteJobReq(job_id=str(job_id), signal=signal or "")
         # A signal is sent at most once: a retry after an ambiguous failure could deliver it twice.
-        await self._fast("DeleteJob", request, retry=_NO_RETRY if signal else None)
+        reply = await self._fast("DeleteJob", request, retry=_NO_RETRY if signal else None)
+        return reply.warnings
 
     async def watch(
         self, jobs: Iterable[Job], *, interval: float = 5.0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from s3m_grpc._aio import Deadline
-from s3m_grpc.errors import ConfigurationError, JobVanished, NotFound, WaitTimeout
+from s3m_grpc.errors import ConfigurationError, JobVanished, NotFound, SlurmWarning, WaitTimeout
 from s3m_grpc.views import JobRecord, JobView
 
 if TYPE_CHECKING:
@@ -122,9 +122,9 @@ class Job:
             await asyncio.sleep(delay if left is None else min(delay, left))
         raise AssertionError("unreachable")  # pragma: no cover - delays() is endless
 
-    async def cancel(self, *, signal: str | None = None) -> None:
-        """Cancel the job (or send it `signal`)."""
-        await self.slurm.cancel(self.job_id, signal=signal)
+    async def cancel(self, *, signal: str | None = None) -> list[SlurmWarning]:
+        """Cancel the job (or send it `signal`); Slurm's warnings (e.g. it had already finished)."""
+        return await self.slurm.cancel(self.job_id, signal=signal)
 
 
 __all__ = ["AnyJobView", "Backoff", "Job"]

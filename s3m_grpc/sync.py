@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from s3m_grpc.auth import Token
 from s3m_grpc.client import DEFAULT_URL, Slurm
 from s3m_grpc.config import DEFAULT, MAX_RECEIVE_BYTES, Keepalive, OrDefault, Timeouts
+from s3m_grpc.errors import SlurmWarning
 from s3m_grpc.job import AnyJobView, Backoff, Job
 from s3m_grpc.retry import RetryPolicy
 from s3m_grpc.spec import JobSpec
@@ -172,9 +173,9 @@ class SyncSlurm:
         )
         return SyncJob(self, job)
 
-    def cancel(self, job_id: int | str, *, signal: str | None = None) -> None:
+    def cancel(self, job_id: int | str, *, signal: str | None = None) -> list[SlurmWarning]:
         """See ``Slurm.cancel``."""
-        self._run(self._async.cancel(job_id, signal=signal))
+        return self._run(self._async.cancel(job_id, signal=signal))
 
     def watch(
         self, jobs: Collection[SyncJob | Job], *, interval: float = 5.0
@@ -248,9 +249,9 @@ class SyncJob:
             self.job.wait(until, timeout=timeout, backoff=backoff, cancel_on_timeout=cancel_on_timeout)
         )
 
-    def cancel(self, *, signal: str | None = None) -> None:
+    def cancel(self, *, signal: str | None = None) -> list[SlurmWarning]:
         """See ``Job.cancel``."""
-        self._client._run(self.job.cancel(signal=signal))
+        return self._client._run(self.job.cancel(signal=signal))
 
 
 async def _make_slurm(options: dict[str, Any]) -> Slurm:

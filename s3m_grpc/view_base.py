@@ -146,7 +146,15 @@ class View:
         return self._desc
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._repr_fields)
+        if self._repr_fields:
+            shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._repr_fields)
+        else:  # a generic view (a ping, a diag answer): its first few set scalar fields
+            scalars = [
+                (key, value)
+                for key, value in self.to_dict().items()
+                if isinstance(value, (str, int, float)) and value not in ("", 0)
+            ]
+            shown = ", ".join(f"{key}={value!r}" for key, value in scalars[:4])
         return f"{type(self).__name__}({shown})"
 
     def __eq__(self, other: object) -> bool:

@@ -93,9 +93,24 @@ def test_submit_without_wait_and_cancel(env: dict[str, str], tmp_path: Path) -> 
     job_id = done.stdout.strip().split()[-1]
     listed = s3m(env, "jobs", "--state", "PENDING", "--json")
     assert int(job_id) in [j["job_id"] for j in json.loads(listed.stdout)]
-    assert s3m(env, "cancel", job_id).returncode == 0
+    first = s3m(env, "cancel", job_id)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == f"cancelled job {job_id}"
     again = s3m(env, "cancel", job_id)  # finished already: success with Slurm's warning, as slurmrestd
     assert again.returncode == 0, again.stderr
+    # ... which is said: "cancelled job N" read as if something was cancelled (a newcomer's trial).
+    assert again.stdout.startswith(f"job {job_id}: ")
+    assert again.stdout.rstrip().endswith("(nothing was cancelled)")
+    as_json = json.loads(s3m(env, "cancel", job_id, "--json").stdout)
+    assert as_json["warnings"]
+    assert as_json["job_id"] == job_id
+
+
+def test_a_subcommand_option_error_shows_the_subcommands_usage(env: dict[str, str]) -> None:
+    done = s3m(env, "jobs", "--bogus")
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: s3m jobs ")  # not the top-level usage
+    assert "unrecognized arguments: --bogus" in done.stderr
 
 
 def test_wait_timeout_exits_4(env: dict[str, str], tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ def spec(cwd: Path, script: str = "#!/bin/bash\necho hi\n", **fields: Any) -> Jo
 async def test_reading_methods(slurm: Slurm) -> None:
     pings = await slurm.ping()
     assert (pings[0].hostname, pings[0].pinged, pings[0].mode) == ("defiant-slurmctld", "UP", "primary")
+    assert repr(pings[0]).startswith("View(hostname='defiant-slurmctld', pinged='UP'")  # not "View()"
     partitions = await slurm.partitions()
     first = partitions[0]
     assert (first.name, first.max_time, first.max_nodes, first.total_nodes) == ("batch-cpu", 1440, 4, 6)
@@ -104,9 +105,11 @@ async def test_jobs_filters(slurm: Slurm, tmp_path: Path) -> None:
 async def test_cancel_and_signal(slurm: Slurm, tmp_path: Path) -> None:
     job = await slurm.submit(spec(tmp_path, "#!/bin/bash\nsleep 300\n"))
     await job.wait("RUNNING", backoff=FAST, timeout=20)
-    await job.cancel()
+    assert await job.cancel() == []
     assert (await job.wait(backoff=FAST, timeout=20)).state == "CANCELLED"
-    await job.cancel()  # already finished: success with a warning, as slurmrestd answers (2021)
+    (warning,) = await job.cancel()  # already finished: success with a warning, as slurmrestd (2021)
+    assert warning.source == "_signal_job"
+    assert warning.description
 
 
 async def test_validate_against_partition_limits(slurm: Slurm, tmp_path: Path) -> None:

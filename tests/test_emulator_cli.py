@@ -382,3 +382,96 @@ def test_print_env_gives_exports_a_shell_can_source(tmp_path: Path) -> None:
         process.wait(30)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def _exports(text: str) -> dict[str, str]:
+    import shlex
+
+    return dict(
+        shlex.split(line.removeprefix("export "))[0].split("=", 1)
+        for line in text.splitlines()
+        if line.startswith("export ")
+    )
+
+
+BACKGROUND = [sys.executable, "-m", "s3m_grpc.cli", "emulator", "--background", "--print-env"]
+
+
+def _gone(pid: int, within: float = 60.0) -> bool:
+    """Whether process `pid` has exited (polled with a deadline, never a fixed sleep)."""
+    import time
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # a detached emulator's zombie, where nothing reaps orphans (a container's init)
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True
+        except (OSError, IndexError):
+            pass
+        try:  # our own child: reap it, or it lingers as a zombie
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return True
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def test_the_private_token_folder_goes_with_the_emulator(tmp_path: Path) -> None:
+    # --print-env without --write-header-file makes a private folder for the token file; left in
+    # /tmp after the emulator stops, the token would outlive it (found by a newcomer's trial).
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
+    done = subprocess.run(
+        BACKGROUND,
+        capture_output=True,
+        text=True,
+        env=clean,
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr
+    background = _exports(done.stdout)
+    folder = Path(background["S3M_TOKEN_FILE"]).parent
+    assert folder.is_dir()
+    assert f"# its messages: {folder / 'emulator.log'}" in done.stdout  # not the caller's stderr
+    assert (folder / "emulator.log").is_file()
+    os.kill(int(background["S3M_EMULATOR_PID"]), signal.SIGTERM)
+    assert _gone(int(background["S3M_EMULATOR_PID"]))
+    assert not folder.exists()
+
+    process = subprocess.Popen(  # in the foreground, stopped with SIGTERM as `kill` does
+        [sys.executable, "-m", "s3m_grpc.emulator", "--print-env"], stdout=subprocess.PIPE, env=clean
+    )
+    try:
+        import select
+
+        assert process.stdout is not None
+        text = b""
+        while b"# stop it" not in text:
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            assert ready, text
+            text += os.read(process.stdout.fileno(), 65536)
+        folder = Path(_exports(text.decode())["S3M_TOKEN_FILE"]).parent
+        assert folder.is_dir()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+        if process.stdout is not None:
+            process.stdout.close()
+    assert not folder.exists()
+    written = tmp_path / "mine.env"  # a file the user named is the user's: it stays
+    done = subprocess.run(
+        [*BACKGROUND, "--write-header-file", str(written)],
+        capture_output=True,
+        text=True,
+        env=clean,
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr
+    pid = int(_exports(done.stdout)["S3M_EMULATOR_PID"])
+    os.kill(pid, signal.SIGTERM)
+    assert _gone(pid)
+    assert written.read_text().startswith("Authorization: ")

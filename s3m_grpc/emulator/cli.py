@@ -77,6 +77,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="write 'Authorization: <token>' to PATH (mode 0600), for curl -H @PATH",
     )
+    # --background's child: a private temporary folder made for it (its log, and the header file
+    # unless one was named), removed when it stops: the token must not outlive it in /tmp.
+    parser.add_argument("--private-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--config", type=Path, help="cluster model and faults (TOML or JSON)")
     parser.add_argument("--state-dir", type=Path, help="keep job records here (SQLite) across restarts")
     parser.add_argument("--work-dir", type=Path, help="where jobs without a working directory run")
@@ -208,12 +211,14 @@ async def serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await emulator.start()
+    header_file = args.write_header_file
+    private = args.private_dir  # removed at the end (made by --background for this emulator)
     try:
-        header_file = args.write_header_file
         if header_file is None and args.print_env:  # the exports need a token file: a private one
             import tempfile
 
-            header_file = Path(tempfile.mkdtemp(prefix="s3m-emulator-")) / ".env"
+            private = Path(tempfile.mkdtemp(prefix="s3m-emulator-"))
+            header_file = private / ".env"
         if header_file:
             emulator.write_header_file(header_file)
         elif tokens is None:
@@ -233,6 +238,10 @@ async def serve(args: argparse.Namespace) -> int:
         await stop.wait()
     finally:
         await emulator.stop()
+        if private is not None:
+            import shutil
+
+            shutil.rmtree(private, ignore_errors=True)
     return 0
 
 
@@ -254,29 +263,34 @@ def env_lines(fields: dict[str, str], header_file: Path | None, pid: int) -> str
 
 def _background(args: argparse.Namespace) -> int:
     """Start the emulator detached from this terminal; print its exports (or ready line) once ready."""
+    import tempfile
+
     from s3m_grpc.emulator.process import EmulatorProcess
 
     own = list(getattr(args, "emulator_argv", None) or sys.argv[1:])
     child = [a for a in own if a not in ("--background", "--print-env")]
+    folder = Path(tempfile.mkdtemp(prefix="s3m-emulator-"))  # 0700, ours alone
+    child += ["--private-dir", str(folder)]
     header_file = args.write_header_file
     if header_file is None:
-        import tempfile
-
-        header_file = Path(tempfile.mkdtemp(prefix="s3m-emulator-")) / ".env"
+        header_file = folder / ".env"
         child += ["--write-header-file", str(header_file)]
+    log_path = folder / "emulator.log"
     # The caller's S3M_TOKEN is the emulator's token on purpose here (EmulatorProcess drops S3M_*).
     env = {k: v for k, v in os.environ.items() if k in ("S3M_TOKEN",)}
     try:
-        emulator = EmulatorProcess(*child, env=env, detach=True)
+        with open(log_path, "a", encoding="utf-8") as log:  # the child keeps its own descriptor
+            emulator = EmulatorProcess(*child, env=env, detach=True, log=log)
     except RuntimeError as exc:
-        print(f"s3m emulator: {exc}", file=sys.stderr)
+        print(f"s3m emulator: {exc} (its log: {log_path})", file=sys.stderr)
         return 1
     if emulator.process.stdout is not None:
         emulator.process.stdout.close()  # it prints nothing more; it serves until killed
     if args.print_env:
         print(env_lines(emulator.fields, header_file, emulator.process.pid), flush=True)
+        print(f"# its messages: {log_path}", flush=True)
     else:
-        print(f"{emulator.ready_line} pid={emulator.process.pid}", flush=True)
+        print(f"{emulator.ready_line} pid={emulator.process.pid} log={log_path}", flush=True)
     return 0
 
 

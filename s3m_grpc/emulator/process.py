@@ -34,6 +34,7 @@ class EmulatorProcess:
         ready_timeout: float = 60.0,
         capture_stderr: bool = False,
         detach: bool = False,
+        log: IO[str] | None = None,
     ) -> None:
         # S3M_* of the caller's environment (a real token, an emulator address) must not leak
         # into the emulator unless given on purpose in `env`.
@@ -41,7 +42,10 @@ class EmulatorProcess:
         self.process = subprocess.Popen(  # noqa: S603 - our own command line, no shell
             [*command, *args],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE if capture_stderr else None,
+            # Detached, it must not hold the caller's stdin or stderr: `x=$(s3m emulator
+            # --background 2>&1)` would wait for it to exit. Its messages go to `log` then.
+            stdin=subprocess.DEVNULL if detach else None,
+            stderr=subprocess.PIPE if capture_stderr else log,
             text=True,
             env={**base, **(env or {})},
             start_new_session=detach,  # detached: the terminal's Ctrl-C and hang-up do not reach it
