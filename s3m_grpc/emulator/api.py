@@ -153,13 +153,20 @@ class Reply:
         kind = "info" if request.rpc.name == "GetJobs" else "record"
         shaper = render.job_info if kind == "info" else render.job_record
         source = backend.job_info if kind == "info" else backend.job_record
-        items = [
-            (job.job_id, job.rev, lambda job=job: shaper(source(job), request.version)) for job in self.jobs
-        ]
         if self.gateway is None:
             raise RuntimeError("a job listing rendered without its gateway")
+
+        def make(job: Any) -> Any:  # called for the jobs the cache does not hold (one closure, not 10,000)
+            return shaper(source(job), request.version)
+
         parts = self.gateway.job_cache.render(
-            cluster, request.version, fmt, kind, items, full_listing=kind == "info"
+            cluster,
+            request.version,
+            fmt,
+            kind,
+            [(job.job_id, job.rev, job) for job in self.jobs],
+            make,
+            full_listing=kind == "info",
         )
         return render.join_jobs(version, request.rpc.response, parts, rest, fmt)
 

@@ -18,6 +18,7 @@ of 10,000 jobs is mostly concatenation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 import orjson
@@ -141,20 +142,21 @@ class JobCache:
         fmt: str,
         kind: str,
         jobs: list[tuple[int, int, Any]],
+        make: Callable[[Any], Any],
         *,
         full_listing: bool,
     ) -> list[bytes]:
-        """Each job's bytes; `jobs` is (job id, revision, a callable returning its shaped object)."""
+        """Each job's bytes; `jobs` is (job id, revision, job), `make(job)` its shaped object."""
         key = (cluster, version, fmt, kind)
         cache = self._cache.setdefault(key, {})
         fresh: dict[int, tuple[int, bytes]] = {}
         out = []
         api = VERSIONS[version]
         message = "SlurmJobDescription" if kind == "info" else "SlurmDBJobDescription"
-        for job_id, rev, make in jobs:
+        for job_id, rev, job in jobs:
             hit = cache.get(job_id)
             if hit is None or hit[0] != rev:
-                hit = (rev, encode(api, message, make(), fmt))
+                hit = (rev, encode(api, message, make(job), fmt))
             fresh[job_id] = hit
             out.append(hit[1])
         if full_listing:
