@@ -24,16 +24,18 @@ emulator never prints a token).
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import signal
-import ssl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from s3m_grpc.auth import read_header_file
 from s3m_grpc.errors import ConfigurationError
+
+# ssl, signal, logging and auth are imported where used: `s3m --help` and `s3m --version` build
+# this module's options, and start-up time is a benchmark row (P4).
+if TYPE_CHECKING:
+    import ssl
 
 READY = "s3m emulator ready grpc={grpc} rest={rest}"
 
@@ -133,6 +135,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def tls_from(args: argparse.Namespace) -> tuple[ssl.SSLContext | None, ssl.SSLContext | None, Path | None]:
     """The servers' TLS contexts (gRPC's, REST's) the options ask for, and the CA file written for
     clients (if one was made)."""
+    import ssl
+
     if args.tls_ca_out and (args.tls_cert or args.tls_key):
         raise ConfigurationError("give either --tls-cert/--tls-key or --tls-ca-out, not both")
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -171,6 +175,8 @@ def tls_from(args: argparse.Namespace) -> tuple[ssl.SSLContext | None, ssl.SSLCo
 
 def tokens_from(args: argparse.Namespace) -> tuple[list[str] | None, list[str]]:
     """(full-scope tokens or None for "make one", read-only tokens) from S3M_TOKEN and the files."""
+    from s3m_grpc.auth import read_header_file
+
     full = [read_header_file(p).reveal() for p in args.token_file]
     if os.environ.get("S3M_TOKEN", "").strip():
         full.append(os.environ["S3M_TOKEN"].strip())
@@ -205,6 +211,7 @@ async def serve(args: argparse.Namespace) -> int:
         slurm_conf=args.slurm_conf,
     )
     import asyncio
+    import signal
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -299,6 +306,8 @@ def run(args: argparse.Namespace) -> int:
     if args.background:
         return _background(args)
     if args.verbose:
+        import logging
+
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
         import asyncio  # lazily: `s3m --help` builds this module's parser
