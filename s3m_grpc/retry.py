@@ -81,9 +81,11 @@ class RetryPolicy:
             try:
                 return await call(deadline.remaining(floor=0.001))
             except DeadlineExceeded as exc:
-                if failed is not None and deadline.passed():
+                if failed is not None and idempotent and deadline.passed():
                     # A retry ran out of the caller's deadline: the failure that made us retry is
                     # the real one, whether the deadline fell in a backoff wait or in an attempt.
+                    # Never for a submission: its retry may have reached Slurm, and the earlier
+                    # failure ("nothing was sent") would hide that from exactly-once submission.
                     raise failed from exc
                 raise
             except S3MError as exc:

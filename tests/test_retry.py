@@ -49,3 +49,21 @@ async def test_no_retry_is_started_that_the_last_attempt_says_cannot_finish() ->
     # At least 0.2 s each within 0.5 s: after two, a third could not finish (it would only have
     # turned "down" into a deadline). A slower machine makes fewer, never more.
     assert calls <= 2
+
+
+async def test_a_submission_whose_retry_times_out_stays_outcome_unknown() -> None:
+    calls = 0
+
+    async def attempt(remaining: float | None) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise errors.ConnectError("refused", rpc="PostJobSubmit")  # nothing was sent: retried
+        await asyncio.sleep(remaining or 0)  # the retry may have reached Slurm, then the deadline
+        raise errors.DeadlineExceeded("deadline exceeded while waiting for the reply", rpc="PostJobSubmit")
+
+    policy = RetryPolicy(attempts=5, initial=0.001, maximum=0.001)
+    with pytest.raises(errors.DeadlineExceeded) as caught:
+        await policy.run(attempt, timeout=0.3, idempotent=False)
+    assert caught.value.outcome_unknown  # exactly-once submission then looks the job up by its key
+    assert calls == 2
