@@ -451,8 +451,9 @@ async def _cancel(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     warnings = [w.description for w in await slurm.cancel(args.job_id, signal=args.signal)]
     if out.as_json:
         out.json({"job_id": args.job_id, "signal": args.signal, "warnings": warnings})
-    elif warnings:  # e.g. it had already finished: success, as scancel, but nothing was cancelled
-        out.line(f"job {args.job_id}: {'; '.join(warnings)} (nothing was cancelled)")
+    elif warnings:  # e.g. it had already finished: success, as scancel, but nothing was done
+        undone = "no signal was sent" if args.signal else "nothing was cancelled"
+        out.line(f"job {args.job_id}: {'; '.join(warnings)} ({undone})")
     else:
         out.line(f"{f'sent {args.signal} to' if args.signal else 'cancelled'} job {args.job_id}")
     return EXIT_OK

@@ -80,15 +80,14 @@ class RetryPolicy:
             started = time.monotonic()
             try:
                 return await call(deadline.remaining(floor=0.001))
-            except DeadlineExceeded as exc:
-                if failed is not None and idempotent and deadline.passed():
+            except S3MError as exc:
+                timed_out = isinstance(exc, DeadlineExceeded) and deadline.passed()
+                if timed_out and failed is not None and idempotent:
                     # A retry ran out of the caller's deadline: the failure that made us retry is
                     # the real one, whether the deadline fell in a backoff wait or in an attempt.
                     # Never for a submission: its retry may have reached Slurm, and the earlier
                     # failure ("nothing was sent") would hide that from exactly-once submission.
                     raise failed from exc
-                raise
-            except S3MError as exc:
                 if attempt >= self.attempts or not self.should_retry(exc, idempotent=idempotent):
                     raise
                 rng = rng or random.Random()  # noqa: S311 - spreading retries, not cryptography

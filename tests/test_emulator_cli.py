@@ -475,3 +475,28 @@ def test_the_private_token_folder_goes_with_the_emulator(tmp_path: Path) -> None
     os.kill(pid, signal.SIGTERM)
     assert _gone(pid)
     assert written.read_text().startswith("Authorization: ")
+
+
+def test_background_with_abbreviated_flags_starts_one_emulator() -> None:
+    # argparse accepts --backg for --background: the child must not go into the background again
+    # (a second, unknown emulator) nor print exports where its parent waits for the ready line.
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "s3m_grpc.cli", "emulator", "--backg", "--print-e"],
+        capture_output=True,
+        text=True,
+        env=clean,
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr
+    exports = _exports(done.stdout)
+    pid = int(exports["S3M_EMULATOR_PID"])
+    try:
+        reply = httpx.get(
+            f"{exports['S3M_EMULATOR_REST_URL']}/slurm/v0.0.43/defiant/ping",
+            headers={"Authorization": Path(exports["S3M_TOKEN_FILE"]).read_text().split(": ", 1)[1].strip()},
+        )
+        assert reply.status_code == 200
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    assert _gone(pid)

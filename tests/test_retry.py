@@ -67,3 +67,20 @@ async def test_a_submission_whose_retry_times_out_stays_outcome_unknown() -> Non
         await policy.run(attempt, timeout=0.3, idempotent=False)
     assert caught.value.outcome_unknown  # exactly-once submission then looks the job up by its key
     assert calls == 2
+
+
+async def test_a_policy_that_retries_deadlines_still_does() -> None:
+    calls = 0
+
+    async def attempt(remaining: float | None) -> str:
+        nonlocal calls
+        calls += 1
+        if calls < 3:
+            raise errors.DeadlineExceeded("one slow attempt", rpc="Ping")
+        return "pong"
+
+    policy = RetryPolicy(
+        attempts=3, initial=0.001, maximum=0.001, retry_on=(errors.Unavailable, errors.DeadlineExceeded)
+    )
+    assert await policy.run(attempt, timeout=30, idempotent=True) == "pong"
+    assert calls == 3

@@ -217,11 +217,14 @@ async def serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await emulator.start()
     header_file = args.write_header_file
     private = args.private_dir  # removed at the end (made by --background for this emulator)
+    # --background's child serves in the foreground and prints its ready line for the parent,
+    # however the flags it was handed were spelt (argparse accepts --backg for --background).
+    print_env = args.print_env and private is None
     try:
-        if header_file is None and args.print_env:  # the exports need a token file: a private one
+        await emulator.start()
+        if header_file is None and print_env:  # the exports need a token file: a private one
             import tempfile
 
             private = Path(tempfile.mkdtemp(prefix="s3m-emulator-"))
@@ -237,18 +240,20 @@ async def serve(args: argparse.Namespace) -> int:
         ready = READY.format(grpc=emulator.grpc_target, rest=emulator.rest_url)
         if ssl_context is not None:
             ready = ready.replace(" grpc=", " grpcs=") + (f" ca={ca}" if ca else "")
-        if args.print_env:
+        if print_env:
             fields = dict(part.split("=", 1) for part in ready.split() if "=" in part)
             print(env_lines(fields, header_file, os.getpid()), flush=True)
         else:
             print(ready, flush=True)
         await stop.wait()
     finally:
-        await emulator.stop()
-        if private is not None:
-            import shutil
+        try:
+            await emulator.stop()
+        finally:  # the token file goes even if stopping failed
+            if private is not None:
+                import shutil
 
-            shutil.rmtree(private, ignore_errors=True)
+                shutil.rmtree(private, ignore_errors=True)
     return 0
 
 
@@ -303,7 +308,7 @@ def _background(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point once arguments are parsed."""
-    if args.background:
+    if args.background and args.private_dir is None:  # --private-dir: we are that child
         return _background(args)
     if args.verbose:
         import logging

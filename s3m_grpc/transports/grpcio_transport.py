@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import grpc
@@ -27,8 +28,7 @@ if TYPE_CHECKING:
     from s3m_grpc.call import Call
 
 
-#: Seconds a retired channel's calls in flight may take to finish before they are cancelled.
-_RETIRE_GRACE = 60.0
+log = logging.getLogger(__name__)
 
 
 class GrpcioTransport(Transport):
@@ -42,8 +42,10 @@ class GrpcioTransport(Transport):
         self._ready = False
         self._closed = False
         self._callables: dict[str, Any] = {}
-        # Channels retired after UNAVAILABLE, each closing with a grace (see _retire).
-        self._retired: dict[grpc.aio.Channel, asyncio.Task[None]] = {}
+        # Calls in flight per channel: a retired channel is closed when its last call ends (_retire).
+        self._in_flight: dict[grpc.aio.Channel, int] = {}
+        self._retired: set[grpc.aio.Channel] = set()
+        self._closing: set[asyncio.Task[None]] = set()
 
     def _open(self) -> grpc.aio.Channel:
         if self._closed:
@@ -109,6 +111,7 @@ class GrpcioTransport(Transport):
         deadline = Deadline.after(timeout)
         channel, method = await self._method(call.path, deadline)
         remaining = deadline.remaining(floor=0.001)
+        self._in_flight[channel] = self._in_flight.get(channel, 0) + 1
         try:
             reply = await method(
                 call.request_bytes(), metadata=tuple(call.grpc_metadata()), timeout=remaining
@@ -116,7 +119,7 @@ class GrpcioTransport(Transport):
         except S3MError:
             raise
         except grpc.aio.AioRpcError as exc:
-            if exc.code() == grpc.StatusCode.UNAVAILABLE:
+            if _connection_failed(exc, channel):
                 self._retire(channel)
             raise _translate(exc, call) from exc
         except asyncio.CancelledError:
@@ -125,6 +128,8 @@ class GrpcioTransport(Transport):
             raise ConnectError(f"the channel closed before the call: {exc}", rpc=call.rpc.name) from exc
         except grpc.RpcError as exc:
             raise Unavailable(f"gRPC call failed: {type(exc).__name__}", rpc=call.rpc.name) from exc
+        finally:
+            self._call_ended(channel)
         if reply is None:
             raise ProtocolError(
                 "the server ended the call with status OK but sent no response message", rpc=call.rpc.name
@@ -154,11 +159,12 @@ class GrpcioTransport(Transport):
             return channel, method  # no await until the call is made: the channel stays current
 
     def _retire(self, channel: grpc.aio.Channel) -> None:
-        """After UNAVAILABLE, the next call opens a new channel (a fresh connection).
+        """After a failed connection, the next call opens a new channel (a fresh connection).
 
         grpc-core learns of a dropped connection asynchronously: a call made at once after the
         failure can still be written to the dead socket ("Stream removed"). The old channel is
-        closed in the background with a grace, so calls other tasks have in flight on it finish.
+        closed when the last call other tasks have in flight on it ends (never under them: grpc
+        would turn their calls into a bare CancelledError).
         """
         current = self._channel
         if current is None or current is not channel:
@@ -166,20 +172,66 @@ class GrpcioTransport(Transport):
         self._channel = None
         self._ready = False
         self._callables.clear()
-        task = asyncio.get_running_loop().create_task(current.close(grace=_RETIRE_GRACE))
-        self._retired[current] = task
-        task.add_done_callback(lambda _: self._retired.pop(current, None))
+        self._retired.add(current)
+        if not self._in_flight.get(current):
+            self._close_later(current)
+
+    def _call_ended(self, channel: grpc.aio.Channel) -> None:
+        left = self._in_flight.get(channel, 1) - 1
+        if left:
+            self._in_flight[channel] = left
+            return
+        self._in_flight.pop(channel, None)
+        if channel in self._retired:
+            self._close_later(channel)
+
+    def _close_later(self, channel: grpc.aio.Channel) -> None:
+        self._retired.discard(channel)
+        task = asyncio.get_running_loop().create_task(channel.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closed_one)
+
+    def _closed_one(self, task: asyncio.Task[None]) -> None:
+        self._closing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("closing a retired grpcio channel failed: %r", task.exception())
 
     async def aclose(self) -> None:
-        """Close the channel, and any retired one still draining (idempotent)."""
+        """Close the channel and any retired one (idempotent); calls still in flight end."""
         self._closed = True
         channel, self._channel = self._channel, None
         self._callables.clear()
-        retired, self._retired = self._retired, {}
-        for task in retired.values():
-            task.cancel()  # stops the grace wait; the close below then cancels their calls
-        for each in [*retired, *([channel] if channel is not None else [])]:
+        channels, self._retired = [*self._retired, *([channel] if channel is not None else [])], set()
+        for each in channels:
             await each.close()
+        if self._closing:
+            await asyncio.wait(set(self._closing))
+
+
+#: Details grpc-core gives a call whose connection failed (not an UNAVAILABLE the server sent).
+_CONNECTION_LOST = (
+    "stream removed",
+    "socket closed",
+    "connection reset",
+    "broken pipe",
+    "failed to connect",
+    "connection refused",
+    "goaway",
+    "keepalive",
+    "connection closed",
+    "end of tcp stream",
+)
+
+
+def _connection_failed(exc: grpc.aio.AioRpcError, channel: grpc.aio.Channel) -> bool:
+    """Whether a failed call's connection is gone (then the channel is retired), not just busy."""
+    if exc.code() != grpc.StatusCode.UNAVAILABLE:
+        return False
+    details = (exc.details() or "").lower()
+    if any(marker in details for marker in _CONNECTION_LOST):
+        return True
+    state = channel.get_state(try_to_connect=False)
+    return bool(state != grpc.ChannelConnectivity.READY)
 
 
 def _translate(exc: grpc.aio.AioRpcError, call: Call) -> S3MError:
