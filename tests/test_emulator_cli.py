@@ -397,6 +397,12 @@ def _exports(text: str) -> dict[str, str]:
 BACKGROUND = [sys.executable, "-m", "s3m_grpc.cli", "emulator", "--background", "--print-env"]
 
 
+def _start(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """`s3m emulator --background ...` without the caller's S3M_* (it returns once ready)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
+    return subprocess.run(argv, capture_output=True, text=True, env=clean, timeout=90)
+
+
 def _gone(pid: int, within: float = 60.0) -> bool:
     """Whether process `pid` has exited (polled with a deadline, never a fixed sleep)."""
     import time
@@ -425,13 +431,7 @@ def test_the_private_token_folder_goes_with_the_emulator(tmp_path: Path) -> None
     # --print-env without --write-header-file makes a private folder for the token file; left in
     # /tmp after the emulator stops, the token would outlive it (found by a newcomer's trial).
     clean = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
-    done = subprocess.run(
-        BACKGROUND,
-        capture_output=True,
-        text=True,
-        env=clean,
-        timeout=90,
-    )
+    done = _start(BACKGROUND)
     assert done.returncode == 0, done.stderr
     background = _exports(done.stdout)
     folder = Path(background["S3M_TOKEN_FILE"]).parent
@@ -463,13 +463,7 @@ def test_the_private_token_folder_goes_with_the_emulator(tmp_path: Path) -> None
             process.stdout.close()
     assert not folder.exists()
     written = tmp_path / "mine.env"  # a file the user named is the user's: it stays
-    done = subprocess.run(
-        [*BACKGROUND, "--write-header-file", str(written)],
-        capture_output=True,
-        text=True,
-        env=clean,
-        timeout=90,
-    )
+    done = _start([*BACKGROUND, "--write-header-file", str(written)])
     assert done.returncode == 0, done.stderr
     pid = int(_exports(done.stdout)["S3M_EMULATOR_PID"])
     os.kill(pid, signal.SIGTERM)
@@ -480,14 +474,7 @@ def test_the_private_token_folder_goes_with_the_emulator(tmp_path: Path) -> None
 def test_background_with_abbreviated_flags_starts_one_emulator() -> None:
     # argparse accepts --backg for --background: the child must not go into the background again
     # (a second, unknown emulator) nor print exports where its parent waits for the ready line.
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("S3M_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "s3m_grpc.cli", "emulator", "--backg", "--print-e"],
-        capture_output=True,
-        text=True,
-        env=clean,
-        timeout=90,
-    )
+    done = _start([sys.executable, "-m", "s3m_grpc.cli", "emulator", "--backg", "--print-e"])
     assert done.returncode == 0, done.stderr
     exports = _exports(done.stdout)
     pid = int(exports["S3M_EMULATOR_PID"])
