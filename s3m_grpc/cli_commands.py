@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -42,6 +42,15 @@ class Output:
             table.add_row(*("" if v is None else str(v) for v in row))
         Console().print(table)
 
+    def views(
+        self, items: Sequence[Any], title: str, columns: Sequence[str], row: Callable[[Any], Sequence[Any]]
+    ) -> None:
+        """A listing: each view's whole document as JSON, or a table of `row(view)` for each."""
+        if self.as_json:
+            self.json([item.to_dict() for item in items])
+        else:
+            self.table(title, columns, [row(item) for item in items])
+
     def line(self, text: str) -> None:
         """Print one line."""
         print(text, flush=True)
@@ -67,70 +76,58 @@ def _elapsed(seconds: float) -> str:
 
 async def _ping(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     pings = await slurm.ping()
-    if out.as_json:
-        out.json([p.to_dict() for p in pings])
-    else:
-        out.table(
-            f"{slurm.resource}: controllers",
-            ["HOST", "STATE", "LATENCY (us)", "MODE"],
-            [[p.hostname, p.pinged, p.latency, p.mode] for p in pings],
-        )
+    out.views(
+        pings,
+        f"{slurm.resource}: controllers",
+        ["HOST", "STATE", "LATENCY (us)", "MODE"],
+        lambda p: [p.hostname, p.pinged, p.latency, p.mode],
+    )
     return EXIT_OK if pings and all(p.pinged == "UP" for p in pings) else EXIT_S3M
 
 
 async def _partitions(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
-    parts = await slurm.partitions()
-    if out.as_json:
-        out.json([p.to_dict() for p in parts])
-    else:
-        out.table(
-            f"{slurm.resource}: partitions",
-            ["PARTITION", "STATE", "NODES", "MAX NODES", "DEFAULT TIME", "MAX TIME"],
-            [
-                [
-                    p.name,
-                    ",".join(p.state),
-                    p.total_nodes,
-                    p.max_nodes,
-                    _minutes(p.default_time),
-                    _minutes(p.max_time),
-                ]
-                for p in parts
-            ],
-        )
+    out.views(
+        await slurm.partitions(),
+        f"{slurm.resource}: partitions",
+        ["PARTITION", "STATE", "NODES", "MAX NODES", "DEFAULT TIME", "MAX TIME"],
+        lambda p: [
+            p.name,
+            ",".join(p.state),
+            p.total_nodes,
+            p.max_nodes,
+            _minutes(p.default_time),
+            _minutes(p.max_time),
+        ],
+    )
     return EXIT_OK
 
 
 async def _nodes(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
-    nodes = await slurm.nodes()
-    if out.as_json:
-        out.json([n.to_dict() for n in nodes])
-    else:
-        out.table(
-            f"{slurm.resource}: nodes",
-            ["NODE", "STATE", "CPUS (ALLOC/TOTAL)", "MEMORY (MiB)", "PARTITIONS"],
-            [
-                [n.name, ",".join(n.state), f"{n.alloc_cpus}/{n.cpus}", n.real_memory, ",".join(n.partitions)]
-                for n in nodes
-            ],
-        )
+    out.views(
+        await slurm.nodes(),
+        f"{slurm.resource}: nodes",
+        ["NODE", "STATE", "CPUS (ALLOC/TOTAL)", "MEMORY (MiB)", "PARTITIONS"],
+        lambda n: [
+            n.name,
+            ",".join(n.state),
+            f"{n.alloc_cpus}/{n.cpus}",
+            n.real_memory,
+            ",".join(n.partitions),
+        ],
+    )
     return EXIT_OK
 
 
 async def _reservations(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
-    reservations = await slurm.reservations()
-    if out.as_json:
-        out.json([r.to_dict() for r in reservations])
-    else:
+    def when(t: float | None) -> str:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""
 
-        def when(t: float | None) -> str:
-            return time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""
-
-        out.table(
-            f"{slurm.resource}: reservations",
-            ["RESERVATION", "NODES", "START", "END"],
-            [[r.name, r.node_list, when(r.start_time), when(r.end_time)] for r in reservations],
-        )
+    out.views(
+        await slurm.reservations(),
+        f"{slurm.resource}: reservations",
+        ["RESERVATION", "NODES", "START", "END"],
+        lambda r: [r.name, r.node_list, when(r.start_time), when(r.end_time)],
+    )
     return EXIT_OK
 
 
