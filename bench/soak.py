@@ -23,7 +23,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -117,11 +119,25 @@ def rss_mib() -> float:
     return float("nan")
 
 
-async def settle() -> None:
-    """Let closing connections finish and collect garbage before a sample."""
-    for _ in range(10):
-        await asyncio.sleep(0.05)
+async def settle(since: Collection[asyncio.Task[Any]], *, bound: float = 60.0) -> list[str]:
+    """Wait for the tasks started after `since` was taken to end; the names of any still running.
+
+    Waits for the tasks themselves, never a guessed moment: a closing connection or a job the
+    emulator is still running ends when it ends, however loaded the machine. Only a task that
+    does not end within `bound` seconds (a leak) is returned.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + bound
+    me = asyncio.current_task()
+    while True:
+        pending = [t for t in asyncio.all_tasks() if t is not me and t not in since]
+        if not pending or loop.time() >= deadline:
+            break
+        await asyncio.wait(pending, timeout=deadline - loop.time())
+    for _ in range(3):  # the callbacks of ended tasks close their transports
+        await asyncio.sleep(0)
     gc.collect()
+    return sorted(t.get_name() + ": " + repr(t.get_coro()) for t in pending)
 
 
 async def soak(total: int, rounds: int) -> int:
@@ -133,13 +149,16 @@ async def soak(total: int, rounds: int) -> int:
         async with Emulator(
             tokens=[token], time_scale=0.01, seed=11, faults=FAULTS, work_dir=cwd / "w"
         ) as emulator:
+            serving = set(asyncio.all_tasks())
             await workload(emulator, token, "grpclib", 300, cwd, Tally())  # warm-up: one-time caches
-            await settle()
-            base = (open_fds(), len(asyncio.all_tasks()), rss_mib())
+            await settle(serving)
+            baseline = set(asyncio.all_tasks())
+            base = (open_fds(), len(baseline), rss_mib())
             created_before = emulator.scheduler().counters["jobs_submitted"]
             print(f"{'after':>12} {'calls':>8} {'fds':>5} {'tasks':>6} {'rss MiB':>8} {'calls/s':>8}")
             print(f"{'warm-up':>12} {0:>8} {base[0]:>5} {base[1]:>6} {base[2]:>8.1f}")
             samples = []
+            leaked: list[str] = []
             started = time.perf_counter()
             done = 0
             for index in range(rounds):
@@ -148,7 +167,7 @@ async def soak(total: int, rounds: int) -> int:
                 round_started = time.perf_counter()
                 await workload(emulator, token, transport, share, cwd, tally, seed=index)
                 rate = share / (time.perf_counter() - round_started)
-                await settle()
+                leaked += await settle(baseline)
                 done += share
                 sample = (open_fds(), len(asyncio.all_tasks()), rss_mib())
                 samples.append(sample)
@@ -172,9 +191,11 @@ async def soak(total: int, rounds: int) -> int:
         "every submission is exactly one job": len(ids) == len(set(ids)) == created
         and tally.submit_failures == 0,
         "no descriptor growth": max(s[0] for s in samples) <= base[0] + 2,
-        "no task growth": max(s[1] for s in samples) <= base[1],
+        "no task growth": max(s[1] for s in samples) <= base[1] and not leaked,
         f"memory flat (first third {early:.1f} MiB, last third {late:.1f} MiB)": late <= early * 1.10 + 8,
     }
+    for name in leaked:
+        print(f"still running: {name}")
     for name, ok in checks.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
     return sum(not ok for ok in checks.values())

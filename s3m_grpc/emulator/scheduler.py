@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from s3m_grpc._aio import bounded
 from s3m_grpc.emulator import answers, cluster_answers
 from s3m_grpc.emulator.model import ClusterModel
 from s3m_grpc.emulator.runner import Runner, kill_group, process_start_time
@@ -264,8 +263,14 @@ class Scheduler:
         # Passes are batched (at most one per 10 ms) so that a burst of submissions costs one pass.
         while True:
             # Also tick once a second without activity, as slurmctld does: purges and begin times.
-            # (bounded, not wait_for: wait_for can swallow stop()'s cancel and loop forever.)
-            await bounded(self._wake.wait(), 1.0)
+            # A timer sets the event rather than a timeout around the wait: no helper task per tick
+            # (a leak check can tell the loop's tasks apart), and stop()'s cancel lands on the wait
+            # itself, where nothing can swallow it (wait_for can: CPython gh-86296).
+            tick = asyncio.get_running_loop().call_later(1.0, self._wake.set)
+            try:
+                await self._wake.wait()
+            finally:
+                tick.cancel()
             self._wake.clear()
             self._schedule()
             self._purge()
