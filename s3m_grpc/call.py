@@ -26,12 +26,14 @@ Metadata = tuple[tuple[str, str], ...]
 JOB_ID: Final = re.compile(r"[0-9]{1,10}(?:[_+][0-9]{1,10})?", re.ASCII)
 SIGNAL: Final = re.compile(r"(?:SIG)?[A-Z0-9]{1,12}", re.ASCII)
 FLAGS: Final = re.compile(r"[A-Z_]{1,40}(?:,[A-Z_]{1,40}){0,15}", re.ASCII)
-_PATTERNS: Final = {"job_id": JOB_ID, "signal": SIGNAL, "flags": FLAGS}
+RESOURCE_NAME: Final = re.compile(r"[a-z][a-z0-9_-]{0,62}", re.ASCII)
+_PATTERNS: Final = {"job_id": JOB_ID, "signal": SIGNAL, "flags": FLAGS, "resource_name": RESOURCE_NAME}
+_PLACEHOLDER: Final = re.compile(r"{([a-z_]+)}")
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One SlurmIndirect call, whatever carries it."""
+    """One S3M call (SlurmIndirect, Status or TokenControl), whatever carries it."""
 
     rpc: Rpc
     version: ApiVersion
@@ -43,7 +45,8 @@ class Call:
     metadata: Metadata = ()
     #: The whole call's deadline in seconds (retries included); None: none.
     timeout: float | None = None
-    #: Path and query values from the request (job_id, signal, flags), checked when the call is made.
+    #: Path and query values from the request (job_id, signal, flags, resource_name, grpc_permissions),
+    #: checked when the call is made.
     params: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -75,11 +78,18 @@ class Call:
             return empty_pb2.Empty
         return getattr(self.version.upb, self.rpc.request)
 
+    def authorization(self) -> str | None:
+        """The token's value for this call's Authorization, or None (none set, or the open Status API)."""
+        token = self.token
+        return token.reveal() if token is not None and self.version.authenticated else None
+
     def grpc_metadata(self) -> list[tuple[str, str]]:
         """Authorization and routing first, then the caller's own keys."""
-        out = [(RESOURCE_KEY, self.resource), *self.metadata]
-        if self.token is not None:
-            out.insert(0, (AUTHORIZATION_KEY, self.token.reveal()))
+        out = [(RESOURCE_KEY, self.resource)] if self.version.routed else []
+        out += self.metadata
+        authorization = self.authorization()
+        if authorization is not None:
+            out.insert(0, (AUTHORIZATION_KEY, authorization))
         return out
 
     def request_bytes(self) -> bytes:
@@ -111,16 +121,18 @@ class Call:
 
 
 def _params(rpc: Rpc, request: Any) -> dict[str, str]:
-    """The request's path and query values, each checked against what Slurm accepts."""
-    if rpc.request not in ("JobIdReq", "DeleteJobReq"):
-        return {}
+    """The request's path and query values, each checked against what the gateway accepts."""
+    in_path = _PLACEHOLDER.findall(rpc.route)
     out: dict[str, str] = {}
-    for name, pattern in _PATTERNS.items():
-        if not hasattr(request, name):
+    for name in (*in_path, *rpc.query):
+        value = getattr(request, name, None)
+        if isinstance(value, bool):  # a flag: sent only when set, as grpc-gateway reads it
+            if value:
+                out[name] = "true"
             continue
-        value = getattr(request, name)
-        if name != "job_id" and not value:
-            continue  # optional: Slurm's default applies
+        if name not in in_path and not value:
+            continue  # optional: the gateway's default applies
+        pattern = _PATTERNS[name]
         if not isinstance(value, str) or not pattern.fullmatch(value):
             shown = value[:40] if isinstance(value, str) else type(value).__name__
             raise ConfigurationError(f"invalid {name} {shown!r} for {rpc.name}", rpc=rpc.name)

@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING
 
 from s3m_grpc._version import __version__
 from s3m_grpc.cli_commands import COMMANDS, EXIT_INTERRUPTED, EXIT_S3M, EXIT_USAGE, Output
+from s3m_grpc.cli_facility import COMMANDS as FACILITY_COMMANDS
+from s3m_grpc.cli_facility import OPEN_COMMANDS
+from s3m_grpc.cli_facility import add_parsers as add_facility_parsers
 from s3m_grpc.rpc import RESOURCE_VERSIONS, VERSIONS
 from s3m_grpc.transports import TRANSPORTS
 
@@ -157,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     cancel = sub.add_parser("cancel", parents=[common], help="cancel a job (or send it a signal)")
     cancel.add_argument("job_id")
     cancel.add_argument("--signal", help="e.g. SIGTERM, USR1 (default: Slurm's, SIGKILL)")
+    add_facility_parsers(sub, common)
     emulator = sub.add_parser(
         "emulator",
         help="run a local S3M gateway (gRPC + REST) for demos and tests",
@@ -200,6 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(args))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `s3m jobs | head`: the reader left; say nothing more, as other tools
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool that died of it
 
 
 def _parser_of(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser:
@@ -223,6 +231,16 @@ def _configure_logging(verbosity: int) -> None:
         logging.getLogger("s3m_grpc").setLevel(logging.INFO)
 
 
+def _show_warnings(out: Output) -> None:
+    """Python warnings (a DowntimeWarning before a submission) as one ``s3m: warning:`` line each."""
+    import warnings
+
+    def show(message: Warning | str, *args: object, **kwargs: object) -> None:
+        out.error(f"warning: {message}")
+
+    warnings.showwarning = show
+
+
 async def _run(args: argparse.Namespace) -> int:
     import asyncio
     import signal
@@ -233,6 +251,7 @@ async def _run(args: argparse.Namespace) -> int:
 
     _configure_logging(args.verbose)
     out = Output(args.json)
+    _show_warnings(out)
     # Ctrl-C cancels the command, which can then say what is still running (submit --wait, wait).
     task = asyncio.current_task()
     if task is not None:
@@ -240,7 +259,7 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         # Looked for before anything is sent: "no token" and "a token that was refused" are
         # different problems, with different fixes.
-        token = resolve_token(None, token_file=args.token_file, required=True)
+        token = resolve_token(None, token_file=args.token_file, required=args.command not in OPEN_COMMANDS)
         slurm = Slurm(
             args.url,
             token,
@@ -254,7 +273,7 @@ async def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         async with slurm:
-            return await COMMANDS[args.command](slurm, args, out)
+            return await {**COMMANDS, **FACILITY_COMMANDS}[args.command](slurm, args, out)
     except asyncio.CancelledError:
         return EXIT_INTERRUPTED
     except ConfigurationError as exc:

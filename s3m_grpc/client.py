@@ -24,6 +24,7 @@ from s3m_grpc.auth import Token
 from s3m_grpc.codec import FastReply
 from s3m_grpc.config import DEFAULT, MAX_RECEIVE_BYTES, Keepalive, OrDefault, Timeouts
 from s3m_grpc.errors import ConfigurationError, NotFound, S3MError, SlurmWarning
+from s3m_grpc.facility import FacilityClient, StatusReport, TokenInfo
 from s3m_grpc.factory import S3MClientFactory
 from s3m_grpc.job import Backoff, Job
 from s3m_grpc.retry import RetryPolicy
@@ -64,11 +65,15 @@ class Slurm:
         enclave: str | None = "open",
         fallback: OrDefault[FallbackPolicy] = DEFAULT,
         retry: OrDefault[RetryPolicy] = DEFAULT,
+        checks: bool = True,
     ) -> None:
         """The settings of ``S3MClientFactory`` (or pass a ``factory``); ``api_version`` picks the protos.
 
         ``api_version`` defaults to the resource's newest public version (defiant v0.0.43, odo
         v0.0.44, wombat and quokka v0.0.42); a version the resource does not offer is refused.
+        With ``checks`` (the default), a submission or cancellation first asks TokenControl what
+        the token may do (once per client) and a submission asks the Status API about downtimes
+        (``s3m_grpc.facility``).
         """
         self._owns_factory = factory is None
         if factory is None:
@@ -103,6 +108,9 @@ class Slurm:
         self._pb = self._version.upb
         self._partitions: Listing | None = None
         self._finder = Finder(self._keyed_jobs, self._comment_of)
+        #: Status and TokenControl for this client: ``status()``, ``token_info()``, the checks.
+        self.facility = FacilityClient(factory, self.resource, self._version)
+        self.checks = bool(checks)
 
     def __repr__(self) -> str:
         return (
@@ -194,6 +202,14 @@ class Slurm:
 
     # -- changing ----------------------------------------------------------------------------------
 
+    async def status(self, resource: str | None = None) -> StatusReport:
+        """Resources and their current and upcoming downtimes (S3M's open Status API); one if named."""
+        return await self.facility.status(resource)
+
+    async def token_info(self) -> TokenInfo:
+        """What S3M says about this client's token: owner, project, scopes, expiry, allowed methods."""
+        return await self.facility.token_info()
+
     async def validate(self, spec: JobSpec) -> None:
         """Check a spec against the partition's limits (fetched once); ConfigurationError if it breaks one."""
         partitions = self._partitions if self._partitions is not None else await self.partitions()
@@ -244,6 +260,11 @@ class Slurm:
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
         request = spec.to_upb(self.api_version, comment=comment_with_key(spec.comment, key))
+        if self.checks:  # after every check of the input: PermissionDenied, DowntimeWarning
+            limit = spec.time_limit
+            await self.facility.check(
+                "PostJobSubmit", minutes=limit if isinstance(limit, int | float) else None
+            )
         floor = await self._finder.floor()
         for attempt in range(1, attempts + 1):
             failed_at = time.monotonic()
@@ -306,8 +327,11 @@ class Slurm:
         saying so (nothing was cancelled): the caller decides whether that matters.
         """
         request = self._pb.DeleteJobReq(job_id=str(job_id), signal=signal or "")
+        call = self.factory.make_call(BY_NAME["DeleteJob"], self._version, request, resource=self.resource)
+        if self.checks:  # once the values are checked (make_call): PermissionDenied for read-only
+            await self.facility.check("DeleteJob")
         # A signal is sent at most once: a retry after an ambiguous failure could deliver it twice.
-        reply = await self._fast("DeleteJob", request, retry=_NO_RETRY if signal else None)
+        reply: FastReply = await self.factory.invoke(call, retry=_NO_RETRY if signal else None)
         return reply.warnings
 
     async def watch(

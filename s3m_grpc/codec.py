@@ -10,7 +10,8 @@ A transport hands back the reply as it came: protobuf bytes (gRPC) or a decoded 
   whose listings become lazy views without any copy. betterproto 2.0.0b7 needs ~7 s per 1,000
   complete jobs (bench/decode.py) where upb needs a few milliseconds for 10,000.
 
-Slurm's ``errors[]`` in a reply that arrived with an OK status are raised here too.
+Slurm's ``errors[]`` in a reply that arrived with an OK status are raised here too. Status and
+TokenControl replies over REST are proto3 JSON (camelCase), read with protobuf's own parser.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def decode(call: Call, payload: Payload, want: Any) -> Any:
     """The reply of `call` as `want` (a betterproto class, or FAST), after checking its Slurm errors."""
     upb_class = getattr(call.version.upb, call.rpc.response)
     name = call.rpc.response
+    if isinstance(payload, dict) and call.version.json == "proto3":
+        payload = _from_proto3_json(call, upb_class, payload).SerializeToString()
     if not isinstance(payload, dict):
         try:
             message = upb_class.FromString(bytes(payload))
@@ -130,9 +133,40 @@ def decode(call: Call, payload: Payload, want: Any) -> Any:
     return want().parse(bytes(message.SerializeToString()))
 
 
+def _from_proto3_json(call: Call, upb_class: Any, payload: dict[str, Any]) -> Any:
+    """A proto3-JSON reply as its upb message; fields this client does not know yet are skipped."""
+    from google.protobuf import json_format
+
+    try:
+        return json_format.ParseDict(
+            _without_empty_messages(payload, upb_class.DESCRIPTOR), upb_class(), ignore_unknown_fields=True
+        )
+    except json_format.ParseError as exc:
+        raise ProtocolError(
+            f"the reply is not a valid {call.rpc.response}: {exc}", rpc=call.rpc.name
+        ) from exc
+
+
+def _without_empty_messages(value: dict[str, Any], descriptor: Any) -> dict[str, Any]:
+    """`value` without ``""`` where a message belongs: S3M's docs show ``"delayDate": ""`` for no date."""
+    out = {}
+    for key, item in value.items():
+        field = descriptor.fields_by_camelcase_name.get(key) or descriptor.fields_by_name.get(key)
+        kind = field.message_type if field is not None else None
+        if kind is not None and item == "":
+            continue
+        if kind is not None and not kind.GetOptions().map_entry:
+            if isinstance(item, dict):
+                item = _without_empty_messages(item, kind)
+            elif isinstance(item, list):
+                item = [_without_empty_messages(i, kind) if isinstance(i, dict) else i for i in item]
+        out[key] = item
+    return out
+
+
 def raise_for_slurm_errors(call: Call, reply: FastReply) -> None:
     """A reply that arrived with status OK but carries Slurm ``errors[]`` is still a failure."""
-    if not reply.items("errors"):
+    if call.version.family != "slurm" or not reply.items("errors"):
         return
     errors, warnings = reply.errors, reply.warnings
     rpc = call.rpc.name

@@ -31,6 +31,8 @@ exceptions into these at their edge (see ``s3m_grpc.transports``), so callers ca
     └── Unauthenticated             UNAUTHENTICATED      401
 
 Messages never contain the token: they are built from status texts and Slurm's error fields only.
+One warning category stands apart from the tree: ``DowntimeWarning`` (a ``UserWarning``), issued
+before a submission to a resource in, or soon in, a downtime.
 """
 
 from __future__ import annotations
@@ -390,6 +392,10 @@ def error_for(
     return cls(message, rpc=rpc, errors=errors, warnings=warnings, status_code=status)
 
 
+class DowntimeWarning(UserWarning):
+    """The resource is in a downtime, or one begins within the job's time limit (S3M's Status API)."""
+
+
 __all__ = [
     "BY_SLURM_ERROR",
     "Aborted",
@@ -399,6 +405,7 @@ __all__ = [
     "ConnectError",
     "DataLoss",
     "DeadlineExceeded",
+    "DowntimeWarning",
     "FailedPrecondition",
     "InvalidArgument",
     "JobRejected",

@@ -40,7 +40,7 @@ class StubChannel:
         """A stream for one unary call (SlurmIndirect has only unary RPCs)."""
         found = ROUTES.get(name)
         if found is None:
-            raise Unimplemented(f"{name} is not a SlurmIndirect method this client can route", rpc=name)
+            raise Unimplemented(f"{name} is not an S3M method this client can route", rpc=name)
         if getattr(cardinality, "name", "UNARY_UNARY") != "UNARY_UNARY":
             raise Unimplemented(f"{name}: only unary calls are supported", rpc=name)
         if timeout is None and deadline is not None:

@@ -18,6 +18,7 @@ from s3m_grpc.auth import Token
 from s3m_grpc.client import DEFAULT_URL, Slurm
 from s3m_grpc.config import DEFAULT, MAX_RECEIVE_BYTES, Keepalive, OrDefault, Timeouts
 from s3m_grpc.errors import SlurmWarning
+from s3m_grpc.facility import StatusReport, TokenInfo
 from s3m_grpc.job import AnyJobView, Backoff, Job
 from s3m_grpc.retry import RetryPolicy
 from s3m_grpc.spec import JobSpec
@@ -79,6 +80,7 @@ class SyncSlurm:
         enclave: str | None = "open",
         fallback: OrDefault[FallbackPolicy] = DEFAULT,
         retry: OrDefault[RetryPolicy] = DEFAULT,
+        checks: bool = True,
     ) -> None:
         """The settings of ``Slurm``."""
         options = dict(locals())
@@ -153,6 +155,14 @@ class SyncSlurm:
     def job(self, job_id: int | str) -> JobRecord:
         """See ``Slurm.job``."""
         return self._run(self._async.job(job_id))
+
+    def status(self, resource: str | None = None) -> StatusReport:
+        """Resources and their current and upcoming downtimes; see ``Slurm.status``."""
+        return self._run(self._async.status(resource))
+
+    def token_info(self) -> TokenInfo:
+        """What S3M says about this client's token; see ``Slurm.token_info``."""
+        return self._run(self._async.token_info())
 
     def validate(self, spec: JobSpec) -> None:
         """See ``Slurm.validate``."""

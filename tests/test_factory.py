@@ -367,5 +367,5 @@ async def test_a_transport_instance_is_used_and_connection_settings_are_refused(
 
 def test_unknown_routes_are_refused(transport: str) -> None:
     factory = S3MClientFactory("127.0.0.1:1", TOKEN, transport=transport)
-    with pytest.raises(errors.Unimplemented, match="SlurmIndirect"):
+    with pytest.raises(errors.Unimplemented, match="not an S3M method this client can route"):
         factory.channel.request("/olcf.s3m.storage.v1alpha.BucketGateway/ListBuckets", None, None, None)

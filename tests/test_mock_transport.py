@@ -61,6 +61,9 @@ class FakeSlurm:
         self.fail: dict[str, list[errors.S3MError]] = {}
         #: A PostJobSubmit that does the work, then fails (the reply is lost).
         self.accept_then_fail: errors.S3MError | None = None
+        #: What TokenControl says the token may do, and the Status API's current downtimes.
+        self.scope = "compute-ace"
+        self.downtimes: list[dict[str, Any]] = []
 
     def __call__(self, call: Call) -> Any:
         name = call.rpc.name
@@ -131,6 +134,29 @@ class FakeSlurm:
         self.cancelled.append((int(call.params["job_id"]), call.params.get("signal", "")))
         return {"status": []}
 
+    # Status and TokenControl answer in proto3 JSON (camelCase), as S3M's docs show.
+    def IntrospectAuthToken(self, call: Call) -> dict[str, Any]:
+        assert call.params == {"grpc_permissions": "true"}
+        return {
+            "token": {
+                "username": "stf040_auser",
+                "project": "STF040",
+                "permissions": [self.scope],
+                "plannedExpiration": "2030-01-01T00:00:00Z",
+                "delayDate": "",  # as in S3M's docs: an empty string for no date
+            }
+        }
+
+    def ListResources(self, call: Call) -> dict[str, Any]:
+        status = "UNAVAILABLE" if self.downtimes else "OPERATIONAL"
+        return {"resources": [{"name": "defiant", "status": status, "downtimeScheduleAvailable": True}]}
+
+    def ListDowntimesCurrent(self, call: Call) -> dict[str, Any]:
+        return {"downtimes": self.downtimes}
+
+    def ListDowntimesUpcoming(self, call: Call) -> dict[str, Any]:
+        return {"downtimes": []}
+
 
 def client(handler: Callable[[Call], Any], **kwargs: Any) -> tuple[Slurm, MockTransport]:
     mock = MockTransport(handler)
@@ -139,7 +165,13 @@ def client(handler: Callable[[Call], Any], **kwargs: Any) -> tuple[Slurm, MockTr
 
 
 def rpc_names(mock: MockTransport) -> list[str]:
-    return [call.rpc.name for call, _ in mock.calls]
+    """The SlurmIndirect calls made (the checks' Status and TokenControl calls have their own tests)."""
+    return [call.rpc.name for call, _ in mock.calls if call.version.family == "slurm"]
+
+
+def check_names(mock: MockTransport) -> list[str]:
+    """The Status and TokenControl calls made, sorted (the status calls go out together)."""
+    return sorted(call.rpc.name for call, _ in mock.calls if call.version.family != "slurm")
 
 
 # -- the high-level API, end to end ------------------------------------------------------------------
@@ -452,4 +484,79 @@ async def test_invalid_values_are_refused_before_the_handler_runs() -> None:
                 await slurm.job(bad)
         with pytest.raises(errors.ConfigurationError):
             await slurm.cancel(7, signal="KILL&x=1")
-    assert mock.calls == []
+        with pytest.raises(errors.ConfigurationError):
+            await slurm.submit(JobSpec(script=SCRIPT), key="not-a-key")
+    assert mock.calls == []  # not even the checks a submission or cancellation makes first
+
+
+# -- the checks before a submission or cancellation (Status, TokenControl) ---------------------------
+
+
+async def test_a_read_only_token_is_refused_before_anything_is_submitted_or_cancelled() -> None:
+    fake = FakeSlurm()
+    fake.scope = "compute-ace-readonly"
+    slurm, mock = client(fake)
+    async with slurm:
+        with pytest.raises(errors.PermissionDenied, match="needs the compute-ace permission") as caught:
+            await slurm.submit(JobSpec(script=SCRIPT))
+        assert "compute-ace-readonly" in str(caught.value)
+        assert "STF040" in str(caught.value)
+        with pytest.raises(errors.PermissionDenied, match="cancelling a job needs the compute-ace"):
+            await slurm.cancel(7)
+        assert [j.job_id for j in await slurm.jobs()] == [7]  # reading is still allowed
+    assert fake.submitted == []
+    assert fake.cancelled == []
+    assert rpc_names(mock) == ["GetJobs"]
+    # Introspection once per client; the status once per submission attempt (cached for a minute).
+    assert check_names(mock) == [
+        "IntrospectAuthToken",
+        "ListDowntimesCurrent",
+        "ListDowntimesUpcoming",
+        "ListResources",
+    ]
+
+
+async def test_a_downtime_warns_before_the_submission_goes_out() -> None:
+    fake = FakeSlurm()
+    fake.downtimes = [
+        {
+            "resourceName": "defiant",
+            "status": "UNAVAILABLE",
+            "start": "2020-01-01T00:00:00Z",
+            "end": "2999-01-01T00:00:00Z",
+            "description": "Compute system hardware maintenance",
+        }
+    ]
+    slurm, mock = client(fake)
+    async with slurm:
+        expected = (
+            r"defiant is in a downtime \(Compute system hardware maintenance, "
+            r"2020-01-01 00:00 to 2999-01-01 00:00 UTC\): the job will wait"
+        )
+        with pytest.warns(errors.DowntimeWarning, match=expected):
+            job = await slurm.submit(JobSpec(script=SCRIPT))
+    assert job.job_id == 100
+    assert len(fake.submitted) == 1
+    assert rpc_names(mock) == ["GetJobs", "PostJobSubmit"]
+
+
+async def test_checks_that_cannot_be_answered_do_not_stop_a_submission() -> None:
+    fake = FakeSlurm()
+    fake.fail["IntrospectAuthToken"] = [errors.Unimplemented("no TokenControl here")]
+    fake.fail["ListResources"] = [errors.Unavailable("status page down")]
+    slurm, mock = client(fake)
+    async with slurm:
+        job = await slurm.submit(JobSpec(script=SCRIPT))
+    assert job.job_id == 100
+    assert rpc_names(mock) == ["GetJobs", "PostJobSubmit"]
+    # Each tried once (no retries for a check), and nothing else on their account.
+    assert check_names(mock).count("IntrospectAuthToken") == 1
+
+
+async def test_checks_can_be_turned_off() -> None:
+    fake = FakeSlurm()
+    fake.scope = "compute-ace-readonly"
+    slurm, mock = client(fake, checks=False)
+    async with slurm:
+        await slurm.submit(JobSpec(script=SCRIPT))
+    assert check_names(mock) == []  # the gateway has the last word (here, a fake that lets it through)

@@ -20,7 +20,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool
 
 from s3m_grpc import MockTransport, Slurm
 from s3m_grpc.call import Call
-from s3m_grpc.errors import ConfigurationError
+from s3m_grpc.errors import ConfigurationError, Unimplemented
 from s3m_grpc.rpc import VERSIONS
 from s3m_grpc.sbatch import DEFAULT_ENVIRONMENT
 from s3m_grpc.slurmjson import SlurmJsonError, normalize
@@ -544,6 +544,8 @@ def test_export_all_in_a_script_never_copies_the_token(monkeypatch: pytest.Monke
 
 def _handler(seen: list[Any]) -> Any:
     def handle(call: Call) -> dict[str, Any]:
+        if call.version.family != "slurm":  # the checks before a submission: a gateway without them
+            raise Unimplemented(f"{call.rpc.name} is not served here")
         seen.append(call)
         if call.rpc.name == "GetJobs":
             return {"jobs": []}

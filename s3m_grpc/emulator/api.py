@@ -9,13 +9,15 @@ Slurm ``errors[]`` to answer with.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hmac
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from s3m_grpc.emulator import render
 from s3m_grpc.emulator.backend import Backend, resolved
+from s3m_grpc.emulator.facility import Downtime, Facility, TokenDetails
 from s3m_grpc.emulator.faults import Fault, FaultPlan
 from s3m_grpc.emulator.state import SlurmRejection
 from s3m_grpc.errors import SlurmError, SlurmWarning, for_grpc_code
@@ -190,12 +192,20 @@ class Gateway:
         tokens: Collection[str] | None,
         readonly_tokens: Collection[str] = (),
         faults: FaultPlan | None = None,
+        downtimes: Iterable[Downtime] = (),
+        project: str = "EMU001",
+        token_expires: dt.datetime | None = None,
     ) -> None:
         self.resources = dict(resources)
         self.tokens = None if tokens is None else [t.encode() for t in tokens]
         self.readonly = [t.encode() for t in readonly_tokens]
         self.faults = faults or FaultPlan()
         self.job_cache = render.JobCache()
+        #: The Status API's board: these resources and their downtimes.
+        self.facility = Facility(self.resources, downtimes)
+        self.project = project
+        #: When the tokens expire, as introspection tells (default: 30 days after start).
+        self.token_expires = token_expires or dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)
 
     def scope(self, presented: str | None) -> str | None:
         """'compute-ace', 'compute-ace-readonly' or None, compared in constant time against every token."""
@@ -208,6 +218,18 @@ class Gateway:
         full = sum(hmac.compare_digest(given, t) for t in self.tokens)
         readonly = sum(hmac.compare_digest(given, t) for t in self.readonly)
         return "compute-ace" if full else "compute-ace-readonly" if readonly else None
+
+    def token_details(self, presented: str | None) -> TokenDetails:
+        """What introspection tells about the token presented (UNAUTHENTICATED for an unknown one)."""
+        return TokenDetails(self.authenticate(presented), self.project, self.token_expires)
+
+    def revoke(self, presented: str | None) -> None:
+        """Stop accepting the token presented, for good (S3M: "an irreversible action")."""
+        self.authenticate(presented)
+        given = (presented or "").encode("utf-8", "surrogateescape")
+        if self.tokens is not None:
+            self.tokens = [t for t in self.tokens if not hmac.compare_digest(given, t)]
+        self.readonly = [t for t in self.readonly if not hmac.compare_digest(given, t)]
 
     def authenticate(self, presented: str | None) -> str:
         """The token's scope, or ApiError UNAUTHENTICATED (checked before anything else is read)."""

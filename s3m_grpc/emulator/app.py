@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import os
 import secrets
@@ -27,6 +28,7 @@ from s3m_grpc._aio import bounded
 from s3m_grpc.config import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, is_loopback
 from s3m_grpc.emulator.api import Gateway, Resource
 from s3m_grpc.emulator.backend import Backend
+from s3m_grpc.emulator.facility import Downtime
 from s3m_grpc.emulator.faults import Fault, FaultPlan, fault_from_mapping
 from s3m_grpc.emulator.files import private_dir, write_private
 from s3m_grpc.emulator.model import EmulatorConfig, load_config
@@ -64,12 +66,16 @@ class Emulator:
         allow_remote: bool = False,
         backend: str = "builtin",
         slurm_conf: str | os.PathLike[str] | None = None,
+        downtimes: Iterable[Downtime | str] = (),
+        token_expires: dt.datetime | None = None,
     ) -> None:
         """Configure; nothing listens until ``start()``. Without `tokens`, one random token is made.
 
         `backend` is ``builtin`` (the model scheduler, the default) or ``slurm``: every configured
         resource is then served by the real Slurm cluster whose commands are on PATH (`slurm_conf`
-        sets ``SLURM_CONF`` for them); see ``s3m_grpc.emulator.slurm_backend``.
+        sets ``SLURM_CONF`` for them); see ``s3m_grpc.emulator.slurm_backend``. `downtimes`
+        (``Downtime`` values or ``"defiant,now,+2h,maintenance"``) join the config's for the Status
+        API; `token_expires` is what token introspection reports (default: 30 days from now).
         """
         if backend not in ("builtin", "slurm"):
             raise ConfigurationError(f"unknown backend {backend!r}: builtin or slurm")
@@ -104,6 +110,16 @@ class Emulator:
         self.faults = FaultPlan(seed=seed)
         self.faults.extend(fault_from_mapping(f) for f in self.config.faults)
         self.faults.extend(faults)
+        self.downtimes = [Downtime.from_mapping(d) for d in self.config.downtimes] + [
+            d if isinstance(d, Downtime) else Downtime.parse(d) for d in downtimes
+        ]
+        unknown = sorted({d.resource for d in self.downtimes} - set(self.config.resources))
+        if unknown:
+            raise ConfigurationError(
+                f"downtime for unknown resource {', '.join(unknown)}; "
+                f"the resources are {', '.join(self.config.resources)}"
+            )
+        self.token_expires = token_expires
         self._state_dir = Path(state_dir) if state_dir is not None else None
         if work_dir is None and self._state_dir is not None:
             # Jobs that wait across a restart need their default working directory to survive it.
@@ -214,7 +230,12 @@ class Emulator:
             for name, model in self.config.resources.items()
         }
         self.gateway = Gateway(
-            resources, tokens=self._tokens, readonly_tokens=self._readonly, faults=self.faults
+            resources,
+            tokens=self._tokens,
+            readonly_tokens=self._readonly,
+            faults=self.faults,
+            downtimes=self.downtimes,
+            token_expires=self.token_expires,
         )
         self._grpc_server, self.grpc_port = await start_grpc(
             self.gateway, self.host, self._ports[0], ssl=self.ssl

@@ -111,6 +111,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="inject a fault, e.g. PostJobSubmit:accept_then_drop:p=0.3 (repeatable)",
     )
     parser.add_argument("--seed", type=int, help="seed for fault probabilities")
+    parser.add_argument(
+        "--downtime",
+        action="append",
+        default=[],
+        metavar="RESOURCE,START,END[,TEXT]",
+        help="a downtime for the Status API, e.g. 'defiant,now,+2h,hardware maintenance' "
+        "(times: now, +30m, +2h, +1d or ISO 8601; repeatable)",
+    )
+    parser.add_argument(
+        "--token-expires",
+        metavar="WHEN",
+        help="the expiry token introspection reports: +3d, ISO 8601, ... (default: +30d)",
+    )
     parser.add_argument("--tls-cert", type=Path, help="serve TLS with this certificate chain (PEM)")
     parser.add_argument("--tls-key", type=Path, help="the private key of --tls-cert (PEM)")
     parser.add_argument(
@@ -187,6 +200,7 @@ def tokens_from(args: argparse.Namespace) -> tuple[list[str] | None, list[str]]:
 async def serve(args: argparse.Namespace) -> int:
     """Run until SIGINT/SIGTERM; returns the exit code."""
     from s3m_grpc.emulator.app import Emulator
+    from s3m_grpc.emulator.facility import when
 
     tokens, readonly = tokens_from(args)
     ssl_context, rest_ssl, ca = tls_from(args)
@@ -209,6 +223,8 @@ async def serve(args: argparse.Namespace) -> int:
         allow_remote=args.allow_remote,
         backend=args.backend,
         slurm_conf=args.slurm_conf,
+        downtimes=args.downtime,
+        token_expires=when(args.token_expires) if args.token_expires else None,
     )
     import asyncio
     import signal

@@ -1,4 +1,4 @@
-"""The gRPC front end: SlurmIndirect for every API version, on grpclib, over the shared Gateway.
+"""The gRPC front end: SlurmIndirect for every API version, Status and TokenControl, on grpclib.
 
 Methods are ``/olcf.s3m.slurm.v004x.SlurmIndirect/*`` and route on the ``olcf-resource`` metadata,
 as S3M's. The token is checked before the request body is read, and the body's declared size
@@ -11,6 +11,7 @@ Connections are watched by a ``ConnectionGuard`` (limits, timeouts, rapid-reset 
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from ssl import SSLContext
 from typing import Any
 
@@ -29,7 +30,15 @@ from grpclib.server import Handler, Server
 from s3m_grpc import redact
 from s3m_grpc.emulator.api import MAX_REQUEST_BYTES, ApiError, DropConnection, Gateway, Reply, Request
 from s3m_grpc.emulator.guard import ConnectionGuard, Guarded
-from s3m_grpc.rpc import AUTHORIZATION_KEY, RESOURCE_KEY, RPCS, VERSIONS, ApiVersion, Rpc
+from s3m_grpc.rpc import (
+    AUTHORIZATION_KEY,
+    RESOURCE_KEY,
+    STATUS,
+    TOKEN_CONTROL,
+    VERSIONS,
+    ApiVersion,
+    Rpc,
+)
 from s3m_grpc.slurmjson import to_json
 from s3m_grpc.status_details import SlurmStatusDetailsCodec
 
@@ -66,6 +75,20 @@ class PassThroughCodec(ProtoCodec):
         return super().encode(message, message_type)
 
 
+def unary_handlers(api: ApiVersion, handler: Callable[[Rpc], Any]) -> dict[str, grpclib.const.Handler]:
+    """grpclib's handler table for an API: ``handler(rpc)`` answers each of its methods."""
+    module = api.upb
+    return {
+        api.grpc_path(rpc): grpclib.const.Handler(
+            handler(rpc),
+            grpclib.const.Cardinality.UNARY_UNARY,
+            empty_pb2.Empty if rpc.request == "Empty" else getattr(module, rpc.request),
+            getattr(module, rpc.response),
+        )
+        for rpc in api.rpcs
+    }
+
+
 class SlurmIndirectService:
     """The SlurmIndirect service of one API version (package ``olcf.s3m.slurm.v0043``, ...)."""
 
@@ -75,16 +98,7 @@ class SlurmIndirectService:
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         """grpclib's handler table: one unary handler per RPC of the table."""
-        module = self.version.upb
-        return {
-            self.version.grpc_path(rpc): grpclib.const.Handler(
-                self._handler(rpc),
-                grpclib.const.Cardinality.UNARY_UNARY,
-                empty_pb2.Empty if rpc.request == "Empty" else getattr(module, rpc.request),
-                getattr(module, rpc.response),
-            )
-            for rpc in RPCS
-        }
+        return unary_handlers(self.version, self._handler)
 
     def _handler(self, rpc: Rpc) -> Any:
         async def handle(stream: Any) -> None:
@@ -98,7 +112,7 @@ class SlurmIndirectService:
             )
             try:
                 scope = self.gateway.authenticate(request.token)  # before reading the body
-                message = await _read_request(stream, stream._recv_type)
+                message = await read_request(stream, stream._recv_type)
                 if rpc.request != "Empty":
                     refuse_unknown_fields(message)
                     request.params = to_json(message)
@@ -119,7 +133,7 @@ class SlurmIndirectService:
         return handle
 
 
-async def _read_request(stream: Any, message_type: Any) -> Any:
+async def read_request(stream: Any, message_type: Any) -> Any:
     """The request message, its size checked before its bytes are received (grpclib reads any size)."""
     h2_stream = stream._stream  # grpclib's HTTP/2 stream: recv_message offers no size limit
     head = await h2_stream.recv_data(5)
@@ -282,7 +296,10 @@ async def start_grpc(
 ) -> tuple[Server, int]:
     """Serve SlurmIndirect (every version), health and reflection for `gateway`; the server and its port."""
     sock = bind(host, port)
+    from s3m_grpc.emulator.facility_services import FacilityService
+
     services: list[Any] = [SlurmIndirectService(gateway, v) for v in VERSIONS.values()]
+    services += [FacilityService(gateway, STATUS), FacilityService(gateway, TOKEN_CONTROL)]
     services = ServerReflection.extend([*services, Health()])
     guard = guard or ConnectionGuard(name="grpc")
     server = GuardedServer(
@@ -300,6 +317,8 @@ __all__ = [
     "SlurmIndirectService",
     "bind",
     "faulted",
+    "read_request",
     "refuse_unknown_fields",
     "start_grpc",
+    "unary_handlers",
 ]

@@ -313,10 +313,11 @@ def _model_from_mapping(name: str, spec: Mapping[str, Any]) -> ClusterModel:
 
 @dataclass
 class EmulatorConfig:
-    """What a config file may set: resources, and faults (see faults.py)."""
+    """What a config file may set: resources, faults (see faults.py), downtimes (see facility.py)."""
 
     resources: dict[str, ClusterModel] = field(default_factory=default_models)
     faults: list[Mapping[str, Any]] = field(default_factory=list)
+    downtimes: list[Mapping[str, Any]] = field(default_factory=list)
 
 
 def load_config(path: str | os.PathLike[str]) -> EmulatorConfig:
@@ -335,6 +336,7 @@ def load_config(path: str | os.PathLike[str]) -> EmulatorConfig:
     for name, spec in data.get("resources", {}).items():
         config.resources[name] = _model_from_mapping(name, spec)
     config.faults = list(data.get("faults", []))
+    config.downtimes = list(data.get("downtimes", []))
     return config
 
 

@@ -18,6 +18,7 @@ from aiohttp import web
 from s3m_grpc import redact
 from s3m_grpc.emulator import render
 from s3m_grpc.emulator.api import MAX_REQUEST_BYTES, ApiError, DropConnection, Gateway, Reply, Request
+from s3m_grpc.emulator.facility_services import add_routes
 from s3m_grpc.emulator.grpc_server import bind
 from s3m_grpc.emulator.guard import ConnectionGuard
 from s3m_grpc.rpc import RPCS, VERSIONS, Rpc
@@ -37,6 +38,7 @@ def make_app(gateway: Gateway) -> web.Application:
             handler = _handler(gateway, rpc)
             app.router.add_route(rpc.http_method, prefix + rpc.route, handler)
             app.router.add_route(rpc.http_method, prefix + rpc.route + "/", handler)
+    add_routes(app, gateway)  # Status and TokenControl: /olcf/v1alpha/status, /olcf/v1/token/ctls/...
     return app
 
 

@@ -1,7 +1,8 @@
 """The REST transport: the same calls over S3M's HTTP API (httpx), replies as decoded JSON.
 
 A call becomes ``GET {base}/slurm/open/v0.0.43/{resource}/job/{job_id}`` from its RPC row (S3M's
-HTTP rules with the resource segment in front). Request bodies are Slurm JSON (field names, integers
+HTTP rules with the resource segment in front); Status and TokenControl rows hold absolute paths
+(``{base}/olcf/v1alpha/status``). Request bodies are Slurm JSON (field names, integers
 as numbers, unset fields left out), exactly what OLCF's curl example sends. The token is the raw
 ``Authorization`` header. The caller's own metadata travels as ``Grpc-Metadata-<key>`` headers, the
 convention of S3M's grpc-gateway, so that no request data can become a raw HTTP header (``Host``,
@@ -52,7 +53,8 @@ class RestTransport(Transport):
     def __init__(self, config: ChannelConfig) -> None:
         self._config = config
         enclave = config.enclave
-        self._base = config.rest_base_url.rstrip("/") + "/slurm" + (f"/{enclave}" if enclave else "")
+        self._origin = config.rest_base_url.rstrip("/")
+        self._base = self._origin + "/slurm" + (f"/{enclave}" if enclave else "")
         self._client: httpx.AsyncClient | None = None
         self._closed = False
 
@@ -79,15 +81,20 @@ class RestTransport(Transport):
     def url_for(self, call: Call) -> tuple[str, dict[str, str]]:
         """The URL and query of a call (its values were checked when the call was made)."""
         rpc = call.rpc
-        path = rpc.route.replace("{job_id}", call.params.get("job_id", ""))
+        path = rpc.route
+        for name, value in call.params.items():
+            path = path.replace("{" + name + "}", value)
         query = {name: call.params[name] for name in rpc.query if name in call.params}
+        if path.startswith("/"):  # Status, TokenControl: S3M's absolute routes
+            return self._origin + path, query
         return f"{self._base}/{call.version.name}/{call.resource}/{path}", query
 
     def headers_for(self, call: Call) -> dict[str, str]:
         """The token and the caller's metadata as HTTP headers."""
         headers = {}
-        if call.token is not None:
-            headers["Authorization"] = call.token.reveal()
+        authorization = call.authorization()
+        if authorization is not None:
+            headers["Authorization"] = authorization
         for key, value in call.metadata:
             headers[key if key in _PLAIN_HEADERS else f"Grpc-Metadata-{key}"] = value
         return headers
@@ -196,6 +203,8 @@ def _http_error(status: int, headers: Mapping[str, str], content: bytes, data: A
         )
     errors, warnings = _slurm_problems(data)
     message = (errors[0].description or errors[0].error) if errors else f"HTTP {status}"
+    if not errors and isinstance(data.get("message"), str) and data["message"]:
+        message = f"HTTP {status}: {data['message'][:300]}"  # grpc-gateway's body (Status, TokenControl)
     return error_for(
         message,
         http_status=status,
