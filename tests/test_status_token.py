@@ -290,3 +290,33 @@ def test_s3m_submit_warns_of_the_downtime(cli_env: dict[str, str], tmp_path: Pat
     assert done.returncode == 0, done.stderr
     assert "Submitted batch job" in done.stdout
     assert "s3m: warning: defiant is in a downtime (Compute system hardware maintenance" in done.stderr
+
+
+def test_the_token_never_goes_to_the_open_status_api() -> None:
+    """Status needs no token and S3M routes it by no resource: neither goes with its calls."""
+    from s3m_grpc.factory import S3MClientFactory
+    from s3m_grpc.transports.rest_transport import RestTransport
+
+    factory = S3MClientFactory("127.0.0.1:1", TOKEN, transport="rest", rest_url="http://127.0.0.1:2")
+    rest = factory._transport_for_call()  # opens nothing until a call
+    assert isinstance(rest, RestTransport)
+    request = STATUS.upb.GetResourceRequest(resource_name="odo")
+    status = factory.make_call(STATUS.rpc("GetResource"), STATUS, request)
+    assert status.grpc_metadata() == []
+    assert rest.headers_for(status) == {}
+    assert rest.url_for(status) == ("http://127.0.0.1:2/olcf/v1alpha/status/odo", {})
+    introspect = factory.make_call(
+        TOKEN_CONTROL.rpc("IntrospectAuthToken"),
+        TOKEN_CONTROL,
+        TOKEN_CONTROL.upb.IntrospectAuthTokenRequest(grpc_permissions=True),
+    )
+    assert introspect.grpc_metadata() == [("authorization", TOKEN)]  # TokenControl needs it; no resource
+    assert rest.headers_for(introspect) == {"Authorization": TOKEN}
+    assert rest.url_for(introspect) == (
+        "http://127.0.0.1:2/olcf/v1/token/ctls/introspect",
+        {"grpc_permissions": "true"},
+    )
+    with pytest.raises(errors.ConfigurationError, match="invalid resource_name"):
+        factory.make_call(
+            STATUS.rpc("GetResource"), STATUS, STATUS.upb.GetResourceRequest(resource_name="../x")
+        )

@@ -82,6 +82,8 @@ async def workload(emulator: Emulator, transport: str, cwd: Path) -> list[str]:
     async with Slurm(emulator.grpc_target, SECRET, transport=transport, rest_url=emulator.rest_url) as slurm:
         seen += [repr(slurm), repr(slurm.factory)]
         seen += [repr(x) for x in await slurm.ping()]
+        report, info = await slurm.status(), await slurm.token_info()  # Status and TokenControl too
+        seen += [repr(report), repr(info), repr(report.as_json()), repr(info.as_json())]
         for listing in (slurm.partitions, slurm.reservations, slurm.jobs):
             found = await listing()
             seen += [repr(found)] + [repr(item) for item in found] + [repr(item.to_dict()) for item in found]
@@ -198,6 +200,9 @@ def test_cli_at_debug_and_the_files_written(gateway: Emulator, sweep_dir: Path, 
         (["nodes", "--transport", "rest"], by_env),
         (["diag", "--transport", "grpcio"], by_env),
         (["reservations"], by_env),
+        (["status", "--transport", "rest"], by_env),
+        (["token", "--json"], by_file),
+        (["token", "--transport", "grpcio"], by_env),
         (["submit", str(script), "--wait", "--timeout", "60", "--chdir", str(tmp_path)], by_env),
         (
             ["submit", str(pending), "--transport", "rest", "--chdir", str(tmp_path), "--export", "ALL"],
@@ -213,8 +218,8 @@ def test_cli_at_debug_and_the_files_written(gateway: Emulator, sweep_dir: Path, 
         done = run_cli(gateway, *args, env=env)
         codes.append(done.returncode)
         outputs += [done.stdout, done.stderr]
-    assert codes[:8] == [0] * 8, outputs  # the workload really ran
-    assert codes[8:] == [3, 3, 3], outputs  # not found, not found, unauthenticated
+    assert codes[:11] == [0] * 11, outputs  # the workload really ran
+    assert codes[11:] == [3, 3, 3], outputs  # not found, not found, unauthenticated
     assert any("DEBUG" in text for text in outputs)
     assert [text for text in outputs if leaks(text)] == []
     # --export=ALL copied an environment that held S3M_TOKEN: the job, kept on disk, must not have it.
