@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from s3m_grpc.client import DEFAULT_URL, Slurm
 from s3m_grpc.errors import ConfigurationError, JobVanished, NotFound
@@ -17,6 +17,26 @@ from s3m_grpc.job import Job
 from s3m_grpc.sync import _LoopThread
 
 T = TypeVar("T")
+
+#: Slurm's base job states by what an engine needs to know: each adapter names these phases.
+PHASES: Final = {
+    **dict.fromkeys(("PENDING", "CONFIGURING", "REQUEUED"), "queued"),
+    "SUSPENDED": "held",
+    **dict.fromkeys(("RUNNING", "COMPLETING"), "running"),
+    "COMPLETED": "completed",
+    "CANCELLED": "cancelled",
+    **dict.fromkeys(("FAILED", "NODE_FAIL", "BOOT_FAIL", "OUT_OF_MEMORY"), "failed"),
+    # A pilot ending at its walltime is expected (Parsl must not count it as a failure).
+    **dict.fromkeys(("TIMEOUT", "DEADLINE", "PREEMPTED"), "timeout"),
+}
+
+
+def by_phase(
+    queued: T, held: T, running: T, completed: T, cancelled: T, failed: T, timeout: T
+) -> dict[str, T]:
+    """An engine's table of Slurm's base states, from its states for each of ``PHASES``' phases."""
+    targets = locals()
+    return {state: targets[phase] for state, phase in PHASES.items()}
 
 
 class Engine:
@@ -112,4 +132,4 @@ def job_id_of(native: object) -> int:
     return int(text)
 
 
-__all__ = ["Engine", "job_id_of", "poll"]
+__all__ = ["PHASES", "Engine", "by_phase", "job_id_of", "poll"]

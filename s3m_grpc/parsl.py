@@ -26,12 +26,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from parsl.jobs.states import JobState, JobStatus
-from parsl.launchers import SingleNodeLauncher
-from parsl.launchers.base import Launcher
-from parsl.providers.base import ExecutionProvider
+try:
+    from parsl.jobs.states import JobState, JobStatus
+    from parsl.launchers import SingleNodeLauncher
+    from parsl.launchers.base import Launcher
+    from parsl.providers.base import ExecutionProvider
+except ImportError as exc:  # the core library never imports Parsl; this module needs it
+    raise ImportError(f"s3m_grpc.parsl needs Parsl ({exc}): pip install 's3m-grpc[parsl]'") from exc
 
-from s3m_grpc._engines import Engine, job_id_of, poll
+from s3m_grpc._engines import Engine, by_phase, job_id_of, poll
 from s3m_grpc.errors import ConfigurationError, NotFound, S3MError
 from s3m_grpc.job import Job
 from s3m_grpc.sbatch import directives, export, parse_time
@@ -40,24 +43,9 @@ from s3m_grpc.spec import JobSpec
 log = logging.getLogger("s3m_grpc.parsl")
 
 #: Slurm's base job states as Parsl's (after Parsl's own sacct table).
-STATES: Final = {
-    "PENDING": JobState.PENDING,
-    "CONFIGURING": JobState.PENDING,
-    "REQUEUED": JobState.PENDING,
-    "RUNNING": JobState.RUNNING,
-    "COMPLETING": JobState.RUNNING,
-    "SUSPENDED": JobState.HELD,
-    "COMPLETED": JobState.COMPLETED,
-    "CANCELLED": JobState.CANCELLED,
-    "FAILED": JobState.FAILED,
-    "NODE_FAIL": JobState.FAILED,
-    "BOOT_FAIL": JobState.FAILED,
-    "OUT_OF_MEMORY": JobState.FAILED,
-    # A pilot ending at its walltime is expected: Parsl must not count it as a failure.
-    "TIMEOUT": JobState.TIMEOUT,
-    "DEADLINE": JobState.TIMEOUT,
-    "PREEMPTED": JobState.TIMEOUT,
-}
+_S = JobState
+# queued, held, running, completed, cancelled, failed, timeout
+STATES: Final = by_phase(_S.PENDING, _S.HELD, _S.RUNNING, _S.COMPLETED, _S.CANCELLED, _S.FAILED, _S.TIMEOUT)
 
 
 def _count(name: str, value: object, low: int = 1) -> int:
