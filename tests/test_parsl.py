@@ -3,6 +3,7 @@ provider's status, purge and cancel behaviour measured in RPCs against the emula
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from s3m_grpc.emulator import Emulator
 from s3m_grpc.errors import ConfigurationError
 from s3m_grpc.parsl import S3MProvider
 from tests.conftest import KEEP_JOBS, TOKEN
+from tests.test_psij import readme_block
 
 ALIVE = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING"}
 
@@ -223,3 +225,10 @@ def test_the_block_script_carries_the_settings(emulator: Emulator, tmp_path: Pat
         assert desc["current_working_directory"] == str(tmp_path)
     finally:
         provider.close()
+
+
+def test_the_readme_parsl_configuration_is_valid() -> None:
+    code = readme_block("**Parsl**") + "\nprint(provider)\nprovider.close()\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("S3MProvider(label='s3m', resource='defiant'")
