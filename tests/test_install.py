@@ -50,3 +50,32 @@ def test_the_command_line_starts_without_the_emulator_libraries(argv: list[str])
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "usage: s3m" in done.stdout
+
+
+# Every module of the core library imported with the workflow engines blocked as if not installed.
+WITHOUT_ENGINES = """
+import sys
+for name in ("parsl", "psij"):
+    sys.modules[name] = None
+import importlib, pkgutil
+import s3m_grpc
+ADAPTERS = ("s3m_grpc.parsl", "s3m_grpc.psij")
+for info in pkgutil.walk_packages(s3m_grpc.__path__, "s3m_grpc."):
+    if not info.name.startswith(ADAPTERS) and not info.name.endswith("__main__"):
+        importlib.import_module(info.name)
+for adapter in ADAPTERS:
+    try:
+        importlib.import_module(adapter)
+    except ImportError as exc:
+        print(exc)
+"""
+
+
+def test_the_core_library_imports_no_workflow_engine() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_ENGINES], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    parsl, psij = done.stdout.strip().splitlines()
+    assert "pip install 's3m-grpc[parsl]'" in parsl
+    assert "pip install 's3m-grpc[psij]'" in psij

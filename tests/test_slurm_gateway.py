@@ -203,3 +203,97 @@ async def test_request_data_reaches_the_job_not_the_gateways_commands(
     loaders = seen.read_text().split() if seen.exists() else []
     assert "sbatch" not in loaders  # the gateway's command did not load the job's LD_PRELOAD
     assert "slurm_script" in loaders  # the job's batch shell did: the variable reached the job
+
+
+def _psij_jobs(target: str, directory: Path) -> dict[str, Any]:
+    """A successful, a failing and a cancelled job through PSI/J's own API and the s3m executor."""
+    from datetime import timedelta
+
+    from psij import Job, JobExecutor, JobState
+    from psij import JobSpec as PsijSpec
+
+    from s3m_grpc.psij import S3MExecutorConfig
+
+    wait = timedelta(seconds=90)
+    executor = JobExecutor.get_instance("s3m", url=target, config=S3MExecutorConfig(polling_interval=0.5))
+    try:
+        jobs = {
+            name: Job(PsijSpec(executable="/bin/bash", arguments=["-c", command], directory=directory))
+            for name, command in (("ok", "echo hello"), ("bad", "exit 5"), ("slow", "sleep 300"))
+        }
+        for job in jobs.values():
+            executor.submit(job)
+        assert jobs["slow"].wait(target_states=[JobState.ACTIVE], timeout=wait) is not None
+        jobs["slow"].cancel()
+        return {name: job.wait(timeout=wait) for name, job in jobs.items()}
+    finally:
+        executor.close()
+
+
+async def test_psij_jobs_on_real_slurm(
+    gateway: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from psij import JobState
+
+    monkeypatch.setenv("S3M_TOKEN", TOKEN)
+    # PSI/J is synchronous and this loop serves the gateway: PSI/J runs on a thread of its own.
+    done = await asyncio.to_thread(_psij_jobs, gateway.grpc_target, tmp_path)
+    assert done["ok"].state == JobState.COMPLETED
+    assert (done["bad"].state, done["bad"].exit_code) == (JobState.FAILED, 5)
+    assert done["slow"].state == JobState.CANCELED
+
+
+def _parsl_workflow(target: str, directory: Path) -> tuple[list[int], list[str]]:
+    """Ten python apps on one HTEX block that slurmd starts; the block's job ids."""
+    import sys
+
+    import parsl
+    from parsl.app.app import python_app
+    from parsl.config import Config
+    from parsl.executors import HighThroughputExecutor
+
+    from s3m_grpc.parsl import S3MProvider
+
+    bin_dir = Path(sys.executable).parent
+    provider = S3MProvider(
+        url=target,
+        partition="debug",
+        walltime="00:05:00",
+        worker_init=f"export PATH={bin_dir}:$PATH",
+        working_directory=str(directory),
+        status_polling_interval=1,
+    )
+    executor = HighThroughputExecutor(
+        address="127.0.0.1",
+        max_workers_per_node=2,
+        interchange_launch_cmd=[str(bin_dir / "interchange.py")],
+        provider=provider,
+    )
+
+    @python_app
+    def square(x: int) -> int:
+        return x * x
+
+    try:
+        with parsl.load(Config(executors=[executor], run_dir=str(directory / "runinfo"), strategy="none")):
+            results = [f.result(timeout=120) for f in [square(i) for i in range(10)]]
+        return results, [str(k) for k in provider.resources]
+    finally:
+        parsl.clear()
+        provider.close()
+
+
+@pytest.mark.timeout(240)
+async def test_a_parsl_workflow_on_real_slurm(
+    gateway: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("S3M_TOKEN", TOKEN)
+    results, blocks = await asyncio.to_thread(_parsl_workflow, gateway.grpc_target, tmp_path)
+    assert results == [i * i for i in range(10)]
+    assert len(blocks) == 1
+    async with Slurm(gateway.grpc_target, TOKEN) as slurm:
+        for _ in range(200):  # scancel is asynchronous: the block ends shortly after cleanup
+            if (await slurm.job(blocks[0])).terminal:
+                break
+            await asyncio.sleep(0.1)
+        assert (await slurm.job(blocks[0])).state in ("CANCELLED", "COMPLETED")
