@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from s3m_grpc.cli_commands import EXIT_OK, Output
+from s3m_grpc.cli_commands import EXIT_OK, EXIT_USAGE, Output
 
 if TYPE_CHECKING:  # s3m_grpc.facility imports asyncio: not for `s3m --help` (test_cli checks)
     from s3m_grpc.client import Slurm
@@ -50,9 +50,34 @@ async def _status(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+async def _revoke(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
+    import sys
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            out.error("token --revoke is for good: add --yes to confirm (no terminal to ask on)")
+            return EXIT_USAGE
+        info = await slurm.token_info()
+        import asyncio
+
+        question = f"Revoke this token of {info.project} ({info.username}) for good? [y/N] "
+        answer = await asyncio.to_thread(input, question)  # the loop keeps Ctrl-C working meanwhile
+        if answer.strip().lower() not in ("y", "yes"):
+            out.line("not revoked")
+            return EXIT_OK
+    await slurm.revoke_token()
+    if out.as_json:
+        out.json({"revoked": True})
+    else:
+        out.line("revoked: S3M refuses this token from now on; remove it from your files and environment")
+    return EXIT_OK
+
+
 async def _token(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     from s3m_grpc.facility import EXPIRY_WARNING, allowed_methods
 
+    if args.revoke:
+        return await _revoke(slurm, args, out)
     info = await slurm.token_info()
     if out.as_json:
         out.json(info.as_json())
@@ -102,11 +127,15 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         help="resources and their downtimes, now and in the next 10 days (no token needed)",
     )
     status.add_argument("name", nargs="?", metavar="RESOURCE", help="one resource (default: all)")
-    sub.add_parser(
+    token = sub.add_parser(
         "token",
         parents=[common],
         help="what S3M says about your token: project, permissions, expiry (never the token itself)",
     )
+    token.add_argument(
+        "--revoke", action="store_true", help="revoke the token at S3M, for good (if it was exposed)"
+    )
+    token.add_argument("--yes", action="store_true", help="with --revoke: do not ask for confirmation")
 
 
 __all__ = ["COMMANDS", "OPEN_COMMANDS", "add_parsers"]

@@ -17,14 +17,16 @@ import asyncio
 import logging
 import os
 import time
+import warnings
 from collections.abc import AsyncGenerator, Collection, Iterable
 from typing import Any, Final
 
 from s3m_grpc.auth import Token
 from s3m_grpc.codec import FastReply
 from s3m_grpc.config import DEFAULT, MAX_RECEIVE_BYTES, Keepalive, OrDefault, Timeouts
-from s3m_grpc.errors import ConfigurationError, NotFound, S3MError, SlurmWarning
-from s3m_grpc.facility import FacilityClient, StatusReport, TokenInfo
+from s3m_grpc.errors import ConfigurationError, DowntimeWarning, NotFound, S3MError, SlurmWarning
+from s3m_grpc.facility import StatusReport, TokenInfo
+from s3m_grpc.facility_client import FacilityClient
 from s3m_grpc.factory import S3MClientFactory
 from s3m_grpc.job import Backoff, Job
 from s3m_grpc.retry import RetryPolicy
@@ -73,7 +75,7 @@ class Slurm:
         v0.0.44, wombat and quokka v0.0.42); a version the resource does not offer is refused.
         With ``checks`` (the default), a submission or cancellation first asks TokenControl what
         the token may do (once per client) and a submission asks the Status API about downtimes
-        (``s3m_grpc.facility``).
+        (``s3m_grpc.facility_client``).
         """
         self._owns_factory = factory is None
         if factory is None:
@@ -210,6 +212,10 @@ class Slurm:
         """What S3M says about this client's token: owner, project, scopes, expiry, allowed methods."""
         return await self.facility.token_info()
 
+    async def revoke_token(self) -> None:
+        """Revoke this client's token at S3M, for good (OLCF: do it at once if it was exposed)."""
+        await self.facility.revoke_token()
+
     async def validate(self, spec: JobSpec) -> None:
         """Check a spec against the partition's limits (fetched once); ConfigurationError if it breaks one."""
         partitions = self._partitions if self._partitions is not None else await self.partitions()
@@ -246,8 +252,19 @@ class Slurm:
         keeps it and ``s3m job`` shows it. When a submission fails ambiguously (a dropped
         connection, a deadline, a 5xx after the request may have arrived), the queue is searched
         for the key and a job found is adopted; only if none carries it is the job submitted again
-        (same key), up to ``attempts`` times in all (``s3m_grpc.submission``).
+        (same key), up to ``attempts`` times in all (``s3m_grpc.submission``). With ``checks``, a
+        read-only token is refused first (PermissionDenied) and a downtime warned of
+        (``DowntimeWarning``).
         """
+        job, notes = await self._submit(spec, validate=validate, timeout=timeout, key=key, attempts=attempts)
+        for note in notes:
+            warnings.warn(note, DowntimeWarning, stacklevel=2)
+        return job
+
+    async def _submit(
+        self, spec: JobSpec, *, validate: bool, timeout: float | None, key: str | None, attempts: int
+    ) -> tuple[Job, list[str]]:
+        """``submit``, with the downtime notes for the caller to warn of (at the caller's own line)."""
         if not isinstance(spec, JobSpec):
             raise ConfigurationError(f"submit() takes a JobSpec, got {type(spec).__name__}")
         if attempts < 1:
@@ -260,11 +277,11 @@ class Slurm:
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
         request = spec.to_upb(self.api_version, comment=comment_with_key(spec.comment, key))
-        if self.checks:  # after every check of the input: PermissionDenied, DowntimeWarning
+        notes: list[str] = []
+        if self.checks:  # after every check of the input: PermissionDenied, downtime notes
             limit = spec.time_limit
-            await self.facility.check(
-                "PostJobSubmit", minutes=limit if isinstance(limit, int | float) else None
-            )
+            minutes = limit if isinstance(limit, int | float) else None
+            notes = await self.facility.check("PostJobSubmit", minutes=minutes, timeout=timeout)
         floor = await self._finder.floor()
         for attempt in range(1, attempts + 1):
             failed_at = time.monotonic()
@@ -282,7 +299,7 @@ class Slurm:
                         found,
                     )
                     self._finder.saw(found)
-                    return Job(self, found, key=key)
+                    return Job(self, found, key=key), notes
                 if attempt == attempts:
                     raise
                 log.warning(
@@ -296,7 +313,7 @@ class Slurm:
                 raise S3MError("the submission was accepted without a job id", rpc="PostJobSubmit")
             self._finder.saw(job_id)
             log.info("submitted job %s to %s", job_id, self.resource)
-            return Job(self, job_id, key=key)
+            return Job(self, job_id, key=key), notes
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _refuse_token_in_environment(self, spec: JobSpec) -> None:

@@ -4,32 +4,21 @@
 is open: no token is sent); ``Slurm.token_info()`` asks TokenControl about the token in use (its
 project, scopes, expiry and the gRPC methods it may call; never the token itself). ``Slurm.submit``
 uses both before sending anything: a read-only token is refused here, with the permission it
-lacks named, and a downtime that covers the job's time draws a ``DowntimeWarning``.
+lacks named, and a downtime that covers the job's time draws a ``DowntimeWarning``. The values
+are here; the calls and the checks are in ``s3m_grpc.facility_client``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import logging
-import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
-
-from s3m_grpc.errors import DowntimeWarning, NotFound, PermissionDenied, S3MError
-from s3m_grpc.retry import RetryPolicy
-from s3m_grpc.rpc import STATUS, TOKEN_CONTROL, ApiVersion
-
-if TYPE_CHECKING:
-    from s3m_grpc.factory import S3MClientFactory
-
-log = logging.getLogger("s3m_grpc.client")
+from typing import Any, Final
 
 UTC: Final = dt.timezone.utc
-#: The scope that allows submitting and cancelling jobs (OLCF's Compute page).
+#: The scope that allows submitting and cancelling jobs (OLCF's Compute page), and the read-only one.
 WRITE_SCOPE: Final = "compute-ace"
+READONLY_SCOPE: Final = "compute-ace-readonly"
 #: Introspection warns when a token expires sooner than this.
 EXPIRY_WARNING: Final = dt.timedelta(days=7)
 _WRITES: Final = {"PostJobSubmit": "submitting a job", "DeleteJob": "cancelling a job"}
@@ -41,6 +30,13 @@ def _time(message: Any, name: str) -> dt.datetime | None:
         return None
     value: dt.datetime = getattr(message, name).ToDatetime(tzinfo=UTC)
     return value
+
+
+def _enum_name(message: Any, name: str) -> str:
+    """An enum field's name; ``UNKNOWN(7)`` for a number this client does not know (proto3 keeps it)."""
+    number = getattr(message, name)
+    value = message.DESCRIPTOR.fields_by_name[name].enum_type.values_by_number.get(number)
+    return value.name if value is not None else f"UNKNOWN({number})"
 
 
 @dataclass(frozen=True)
@@ -97,7 +93,7 @@ class ResourceStatus:
         return cls(
             message.name,
             message.description,
-            message.DESCRIPTOR.fields_by_name["status"].enum_type.values_by_number[message.status].name,
+            _enum_name(message, "status"),
             message.security_enclave,
             tuple(Downtime.of(d) for d in message.upcoming_downtimes),
             _time(message, "retrieved_at"),
@@ -125,6 +121,10 @@ class StatusReport:
         end = now + dt.timedelta(minutes=minutes) if minutes else now + dt.timedelta(seconds=1)
         seen = [*self.current, *self.upcoming]
         return [d for d in seen if d.resource == resource and d.covers(now, end)]
+
+    def unavailable(self, resource: str) -> bool:
+        """Whether the Status API reports `resource` UNAVAILABLE (with or without a downtime listed)."""
+        return any(r.name == resource and r.status == "UNAVAILABLE" for r in self.resources)
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready document (times as ISO 8601)."""
@@ -195,19 +195,16 @@ class TokenInfo:
             return None
         return any(allowed == path for allowed, _ in self.grpc_permissions)
 
-    def missing(self, rpc: str, api: ApiVersion) -> str | None:
-        """Why this token may not make `rpc` (a message naming the permission), or None if it may."""
+    def missing(self, rpc: str) -> str | None:
+        """Why this token may not make `rpc` (a message naming the permission), or None if it may.
+
+        Judged by the scopes alone, and only where they say so (a read-only scope without the full
+        one): S3M's method list has no published format, and the gateway has the last word.
+        """
         what = _WRITES.get(rpc)
-        if what is None:
+        if what is None or WRITE_SCOPE in self.permissions or READONLY_SCOPE not in self.permissions:
             return None
-        allowed = self.may_call(api.grpc_path(api.rpc(rpc)))
-        if allowed is None:  # no method list: judge by the scopes
-            allowed = WRITE_SCOPE in self.permissions or not any(
-                p.startswith(WRITE_SCOPE) for p in self.permissions
-            )
-        if allowed:
-            return None
-        held = ", ".join(self.permissions) or "no permissions"
+        held = ", ".join(self.permissions)
         return (
             f"this token ({held}) may not make {rpc}: {what} needs the {WRITE_SCOPE} permission. "
             f"Make a token with {WRITE_SCOPE} for project {self.project or '?'} on myOLCF (S3M Access)"
@@ -236,130 +233,11 @@ def allowed_methods(info: TokenInfo) -> Sequence[str]:
     return list(seen)
 
 
-class FacilityClient:
-    """Status and TokenControl calls for one client, with the checks a submission makes first."""
-
-    #: How long a status report is reused before a submission asks again (S3M caches 15 minutes).
-    STATUS_TTL: Final = 60.0
-    #: The checks before a submission must not hold it up for long: a slow answer is skipped.
-    CHECK_TIMEOUT: Final = 5.0
-
-    def __init__(self, factory: S3MClientFactory, resource: str, api: ApiVersion) -> None:
-        self.factory = factory
-        self.resource = resource
-        self.api = api
-        self._token: TokenInfo | None = None
-        self._status: tuple[float, StatusReport] | None = None
-
-    async def _message(
-        self, api: ApiVersion, rpc: str, request: Any = None, *, timeout: float | None, checking: bool
-    ) -> Any:
-        call = self.factory.make_call(api.rpc(rpc), api, request, resource=self.resource, timeout=timeout)
-        # A check before a submission is tried once: it must not hold the submission up.
-        return (await self.factory.invoke(call, retry=_ONCE if checking else None)).message
-
-    async def status(
-        self, resource: str | None = None, *, timeout: float | None = None, checking: bool = False
-    ) -> StatusReport:
-        """Resources and their current and upcoming downtimes; one resource if named (NotFound if unknown)."""
-        resources, current, upcoming = await asyncio.gather(
-            *(
-                self._message(STATUS, rpc, timeout=timeout, checking=checking)
-                for rpc in ("ListResources", "ListDowntimesCurrent", "ListDowntimesUpcoming")
-            )
-        )
-        report = StatusReport(
-            tuple(ResourceStatus.of(r) for r in resources.resources),
-            tuple(Downtime.of(d) for d in current.downtimes),
-            tuple(Downtime.of(d) for d in upcoming.downtimes),
-        )
-        if resource is None:
-            return report
-        if not any(r.name == resource for r in report.resources):
-            names = ", ".join(r.name for r in report.resources) or "none"
-            raise NotFound(
-                f"S3M's status lists no resource {resource!r} (it lists: {names})", rpc="ListResources"
-            )
-        return report.for_resource(resource)
-
-    async def token_info(self, *, timeout: float | None = None, checking: bool = False) -> TokenInfo:
-        """What S3M says about the token in use (UNAUTHENTICATED without a valid one)."""
-        request = TOKEN_CONTROL.upb.IntrospectAuthTokenRequest(grpc_permissions=True)
-        reply = await self._message(
-            TOKEN_CONTROL, "IntrospectAuthToken", request, timeout=timeout, checking=checking
-        )
-        return TokenInfo.of(reply.token)
-
-    async def check(self, rpc: str, *, minutes: float | None = None) -> None:
-        """Before `rpc` goes out: PermissionDenied if the token may not make it; DowntimeWarning if
-        the resource is in a downtime, or one begins within `minutes` (the job's time limit).
-
-        Either check is skipped, never fatal, when S3M cannot answer it: the gateway has the last
-        word on permissions anyway, and a status page that is down must not stop a submission.
-        """
-        token, status = await asyncio.gather(
-            self._cached_token(),
-            self._cached_status() if rpc == "PostJobSubmit" else _none(),
-            return_exceptions=True,
-        )
-        for outcome in (token, status):
-            if isinstance(outcome, BaseException) and not isinstance(outcome, S3MError):
-                raise outcome
-        if isinstance(token, TokenInfo):
-            reason = token.missing(rpc, self.api)
-            if reason is not None:
-                raise PermissionDenied(reason, rpc=rpc)
-        if isinstance(status, StatusReport):
-            now = dt.datetime.now(UTC)
-            for downtime in status.conflicts(self.resource, now, minutes):
-                if downtime.covers(now, now + dt.timedelta(seconds=1)):
-                    text = (
-                        f"is in a downtime ({downtime.describe()}): "
-                        "the job will wait in the queue until it ends"
-                    )
-                else:
-                    text = (
-                        f"has a downtime within the job's time limit ({downtime.describe()}): "
-                        "Slurm may not start the job until after it"
-                    )
-                warnings.warn(f"{self.resource} {text}", DowntimeWarning, stacklevel=4)
-
-    async def _cached_token(self) -> TokenInfo | None:
-        if self.factory.token is None:
-            return None
-        if self._token is None:
-            try:
-                self._token = await self.token_info(timeout=self.CHECK_TIMEOUT, checking=True)
-            except S3MError as exc:
-                log.debug("token introspection skipped: %s", type(exc).__name__)
-                raise
-        return self._token
-
-    async def _cached_status(self) -> StatusReport:
-        cached = self._status
-        if cached is not None and time.monotonic() - cached[0] < self.STATUS_TTL:
-            return cached[1]
-        try:
-            report = await self.status(timeout=self.CHECK_TIMEOUT, checking=True)
-        except S3MError as exc:
-            log.debug("status check skipped: %s", type(exc).__name__)
-            raise
-        self._status = (time.monotonic(), report)
-        return report
-
-
-_ONCE: Final = RetryPolicy.none()
-
-
-async def _none() -> None:
-    return None
-
-
 __all__ = [
     "EXPIRY_WARNING",
+    "READONLY_SCOPE",
     "WRITE_SCOPE",
     "Downtime",
-    "FacilityClient",
     "ResourceStatus",
     "StatusReport",
     "TokenInfo",

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import warnings
 from collections.abc import Awaitable, Collection, Iterator
 from typing import Any, TypeVar
 
 from s3m_grpc.auth import Token
 from s3m_grpc.client import DEFAULT_URL, Slurm
 from s3m_grpc.config import DEFAULT, MAX_RECEIVE_BYTES, Keepalive, OrDefault, Timeouts
-from s3m_grpc.errors import SlurmWarning
+from s3m_grpc.errors import DowntimeWarning, SlurmWarning
 from s3m_grpc.facility import StatusReport, TokenInfo
 from s3m_grpc.job import AnyJobView, Backoff, Job
 from s3m_grpc.retry import RetryPolicy
@@ -178,10 +179,16 @@ class SyncSlurm:
         attempts: int = 3,
     ) -> SyncJob:
         """See ``Slurm.submit``."""
-        job = self._run(
-            self._async.submit(spec, validate=validate, timeout=timeout, key=key, attempts=attempts)
+        job, notes = self._run(
+            self._async._submit(spec, validate=validate, timeout=timeout, key=key, attempts=attempts)
         )
+        for note in notes:  # here, not in the loop's thread: the warning names the caller's line
+            warnings.warn(note, DowntimeWarning, stacklevel=2)
         return SyncJob(self, job)
+
+    def revoke_token(self) -> None:
+        """See ``Slurm.revoke_token``."""
+        self._run(self._async.revoke_token())
 
     def cancel(self, job_id: int | str, *, signal: str | None = None) -> list[SlurmWarning]:
         """See ``Slurm.cancel``."""

@@ -560,3 +560,55 @@ async def test_checks_can_be_turned_off() -> None:
     async with slurm:
         await slurm.submit(JobSpec(script=SCRIPT))
     assert check_names(mock) == []  # the gateway has the last word (here, a fake that lets it through)
+
+
+async def test_a_check_that_hangs_or_fails_holds_nothing_up_and_is_not_asked_again() -> None:
+    fake = FakeSlurm()
+    never = asyncio.Event()
+
+    async def handler(call: Call) -> Any:
+        if call.version.family != "slurm":
+            await never.wait()  # S3M's Status and TokenControl do not answer
+        return fake(call)
+
+    slurm, mock = client(handler)
+    slurm.facility.CHECK_TIMEOUT = 0.2
+    loop = asyncio.get_running_loop()
+    async with slurm:
+        started = loop.time()
+        await slurm.submit(JobSpec(script=SCRIPT))
+        first = loop.time() - started
+        for _ in range(3):
+            await slurm.submit(JobSpec(script=SCRIPT))
+        await slurm.cancel(100)
+    assert first < 5  # bounded by CHECK_TIMEOUT (+0.5 s), not the 60 s submit timeout
+    assert len(fake.submitted) == 4
+    assert fake.cancelled == [(100, "")]
+    # One try each: TokenControl for the client's lifetime, the Status API for STATUS_TTL.
+    assert check_names(mock) == [
+        "IntrospectAuthToken",
+        "ListDowntimesCurrent",
+        "ListDowntimesUpcoming",
+        "ListResources",
+    ]
+
+
+async def test_an_answer_this_client_cannot_read_does_not_stop_a_submission() -> None:
+    fake = FakeSlurm()
+    fake.ListResources = lambda call: {"resources": [{"name": "defiant", "status": 7}]}  # type: ignore[method-assign]
+    slurm, _ = client(fake)
+    async with slurm:
+        report = await slurm.status()
+        assert report.resources[0].status == "UNKNOWN(7)"  # a value S3M may add one day
+        await slurm.submit(JobSpec(script=SCRIPT))
+    assert len(fake.submitted) == 1
+
+
+async def test_the_downtime_warning_names_the_callers_line() -> None:
+    fake = FakeSlurm()
+    fake.ListResources = lambda call: {"resources": [{"name": "defiant", "status": "UNAVAILABLE"}]}  # type: ignore[method-assign]
+    slurm, _ = client(fake)
+    async with slurm:
+        with pytest.warns(errors.DowntimeWarning, match="reports defiant UNAVAILABLE") as caught:
+            await slurm.submit(JobSpec(script=SCRIPT))
+    assert caught[0].filename == __file__

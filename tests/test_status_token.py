@@ -320,3 +320,42 @@ def test_the_token_never_goes_to_the_open_status_api() -> None:
         factory.make_call(
             STATUS.rpc("GetResource"), STATUS, STATUS.upb.GetResourceRequest(resource_name="../x")
         )
+
+
+def test_sync_slurm_warns_at_the_callers_line_and_revokes(tmp_path: Path) -> None:
+    from s3m_grpc import SyncSlurm
+
+    with Emulator(tokens=[TOKEN, SECOND], downtimes=[DOWN], work_dir=tmp_path).running() as emu:
+        with SyncSlurm(emu.grpc_target, SECOND) as slurm:
+            with pytest.warns(errors.DowntimeWarning, match="defiant is in a downtime") as caught:
+                slurm.submit(JobSpec(script="#!/bin/bash\ntrue\n", working_directory=str(tmp_path)))
+            assert caught[0].filename == __file__
+            slurm.revoke_token()
+            with pytest.raises(errors.Unauthenticated):
+                slurm.token_info()
+        with SyncSlurm(emu.grpc_target, TOKEN) as slurm:
+            assert slurm.token_info().permissions == ("compute-ace",)
+
+        # The in-process transport answers both services too, as the wire would.
+        async def in_process() -> tuple[str, str]:
+            async with Slurm(transport=emu.transport(), token=TOKEN) as slurm:
+                return (await slurm.status()).resources[0].status, (await slurm.token_info()).project
+
+        import asyncio
+
+        assert asyncio.run(in_process()) == ("UNAVAILABLE", "EMU001")
+
+
+def test_s3m_token_revoke_needs_a_confirmation(cli_env: dict[str, str], tmp_path: Path) -> None:
+    header = tmp_path / ".env"
+    header.write_text(f"Authorization: {READONLY}\n")
+    header.chmod(0o600)
+    env = {**cli_env, "S3M_TOKEN_FILE": str(header)}
+    refused = s3m(env, "token", "--revoke")  # stdin is no terminal: no one to ask
+    assert refused.returncode == 2
+    assert "--yes" in refused.stderr
+    assert s3m(env, "token").returncode == 0
+    done = s3m(env, "token", "--revoke", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "revoked" in done.stdout
+    assert s3m(env, "token").returncode == 3  # refused from now on

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hmac
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from s3m_grpc.emulator import render
 from s3m_grpc.emulator.backend import Backend, resolved
-from s3m_grpc.emulator.facility import Downtime, Facility, TokenDetails
+from s3m_grpc.emulator.facility import Downtime, Facility, TokenBook, TokenDetails
 from s3m_grpc.emulator.faults import Fault, FaultPlan
 from s3m_grpc.emulator.state import SlurmRejection
 from s3m_grpc.errors import SlurmError, SlurmWarning, for_grpc_code
@@ -197,46 +196,28 @@ class Gateway:
         token_expires: dt.datetime | None = None,
     ) -> None:
         self.resources = dict(resources)
-        self.tokens = None if tokens is None else [t.encode() for t in tokens]
-        self.readonly = [t.encode() for t in readonly_tokens]
+        #: The accepted tokens and their scopes (compared in constant time; revocable).
+        self.tokens = TokenBook(tokens, readonly_tokens, project=project, expires=token_expires)
         self.faults = faults or FaultPlan()
         self.job_cache = render.JobCache()
         #: The Status API's board: these resources and their downtimes.
         self.facility = Facility(self.resources, downtimes)
-        self.project = project
-        #: When the tokens expire, as introspection tells (default: 30 days after start).
-        self.token_expires = token_expires or dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)
 
-    def scope(self, presented: str | None) -> str | None:
-        """'compute-ace', 'compute-ace-readonly' or None, compared in constant time against every token."""
-        if self.tokens is None:
-            return "compute-ace"
-        if not presented:
-            return None
-        given = presented.encode("utf-8", "surrogateescape")
-        # Every comparison runs, so the time taken does not tell which token nearly matched.
-        full = sum(hmac.compare_digest(given, t) for t in self.tokens)
-        readonly = sum(hmac.compare_digest(given, t) for t in self.readonly)
-        return "compute-ace" if full else "compute-ace-readonly" if readonly else None
+    def authenticate(self, presented: str | None) -> str:
+        """The token's scope, or ApiError UNAUTHENTICATED (checked before anything else is read)."""
+        scope = self.tokens.scope(presented)
+        if scope is None:
+            raise ApiError.of(9008, "missing or invalid S3M token")
+        return scope
 
     def token_details(self, presented: str | None) -> TokenDetails:
         """What introspection tells about the token presented (UNAUTHENTICATED for an unknown one)."""
-        return TokenDetails(self.authenticate(presented), self.project, self.token_expires)
+        return self.tokens.details(self.authenticate(presented))
 
     def revoke(self, presented: str | None) -> None:
         """Stop accepting the token presented, for good (S3M: "an irreversible action")."""
         self.authenticate(presented)
-        given = (presented or "").encode("utf-8", "surrogateescape")
-        if self.tokens is not None:
-            self.tokens = [t for t in self.tokens if not hmac.compare_digest(given, t)]
-        self.readonly = [t for t in self.readonly if not hmac.compare_digest(given, t)]
-
-    def authenticate(self, presented: str | None) -> str:
-        """The token's scope, or ApiError UNAUTHENTICATED (checked before anything else is read)."""
-        scope = self.scope(presented)
-        if scope is None:
-            raise ApiError.of(9008, "missing or invalid S3M token")
-        return scope
+        self.tokens.revoke(presented or "")
 
     def route(self, request: Request) -> Resource:
         """The resource a request names, and check that it offers the request's API version."""

@@ -11,8 +11,9 @@ and which gRPC methods they may call.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -147,6 +148,47 @@ class TokenDetails:
         return FULL_SCOPE if rpc.name in _WRITES else self.scope
 
 
+class TokenBook:
+    """The tokens the gateway accepts, their scopes, and those revoked (for good)."""
+
+    def __init__(
+        self,
+        tokens: Collection[str] | None,
+        readonly: Collection[str] = (),
+        *,
+        project: str = "EMU001",
+        expires: dt.datetime | None = None,
+    ) -> None:
+        #: None: any token is accepted with full scope (a test gateway).
+        self.full = None if tokens is None else [t.encode() for t in tokens]
+        self.readonly = [t.encode() for t in readonly]
+        self.revoked: list[bytes] = []
+        self.project = project
+        #: When the tokens expire, as introspection tells (default: 30 days from now).
+        self.expires = expires or dt.datetime.now(UTC) + dt.timedelta(days=30)
+
+    def scope(self, presented: str | None) -> str | None:
+        """'compute-ace', 'compute-ace-readonly' or None, compared in constant time against every token."""
+        given = (presented or "").encode("utf-8", "surrogateescape")
+        # Every comparison runs, so the time taken does not tell which token nearly matched.
+        revoked = given and sum(hmac.compare_digest(given, t) for t in self.revoked)
+        if self.full is None:  # a test gateway: anything goes, bar a revoked token
+            return None if revoked else FULL_SCOPE
+        if not given or revoked:
+            return None
+        full = sum(hmac.compare_digest(given, t) for t in self.full)
+        readonly = sum(hmac.compare_digest(given, t) for t in self.readonly)
+        return FULL_SCOPE if full else READONLY_SCOPE if readonly else None
+
+    def details(self, scope: str) -> TokenDetails:
+        """What introspection tells about a token of `scope`."""
+        return TokenDetails(scope, self.project, self.expires)
+
+    def revoke(self, presented: str) -> None:
+        """Refuse `presented` from now on."""
+        self.revoked.append(presented.encode("utf-8", "surrogateescape"))
+
+
 class Facility:
     """The emulator's status board: its resources and their downtimes, at the time of asking."""
 
@@ -185,6 +227,7 @@ __all__ = [
     "UPCOMING",
     "Downtime",
     "Facility",
+    "TokenBook",
     "TokenDetails",
     "when",
 ]

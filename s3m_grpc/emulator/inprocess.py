@@ -44,9 +44,12 @@ class InProcessTransport(Transport):
         from s3m_grpc.emulator.grpc_server import faulted, refuse_unknown_fields
 
         rpc = call.rpc
-        token = call.token.reveal() if call.token is not None else None
+        token = call.authorization()  # None for the open Status API, as on the wire
         request = Request("grpc", rpc, call.version.name, call.resource, token)
         try:
+            if call.version.family != "slurm":  # Status, TokenControl: their own answers
+                answer.append(_facility_answer(gateway, call, token))
+                return
             scope = gateway.authenticate(token)
             if rpc.request != "Empty":
                 # Decoded from the bytes the wire would carry, with the server's own message class.
@@ -72,6 +75,18 @@ class InProcessTransport(Transport):
     async def aclose(self) -> None:
         """Detach from the gateway (the emulator keeps running)."""
         self._gateway = None
+
+
+def _facility_answer(gateway: Gateway, call: Call, token: str | None) -> bytes:
+    """A Status or TokenControl reply, as the gRPC front end would send it (ApiError on refusal)."""
+    from s3m_grpc.emulator.facility_services import FacilityAnswers
+    from s3m_grpc.emulator.grpc_server import refuse_unknown_fields
+
+    if call.version.authenticated:
+        gateway.authenticate(token)
+    message = call.upb_request_class.FromString(call.request_bytes())
+    refuse_unknown_fields(message)
+    return bytes(FacilityAnswers(gateway).answer(call.rpc, message, token).SerializeToString())
 
 
 __all__ = ["InProcessTransport"]
