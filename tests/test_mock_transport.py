@@ -169,6 +169,10 @@ def rpc_names(mock: MockTransport) -> list[str]:
     return [call.rpc.name for call, _ in mock.calls if call.version.family == "slurm"]
 
 
+#: The calls the checks make, sorted: TokenControl's introspection and the Status API's three listings.
+EVERY_CHECK = ["IntrospectAuthToken", "ListDowntimesCurrent", "ListDowntimesUpcoming", "ListResources"]
+
+
 def check_names(mock: MockTransport) -> list[str]:
     """The Status and TokenControl calls made, sorted (the status calls go out together)."""
     return sorted(call.rpc.name for call, _ in mock.calls if call.version.family != "slurm")
@@ -508,12 +512,7 @@ async def test_a_read_only_token_is_refused_before_anything_is_submitted_or_canc
     assert fake.cancelled == []
     assert rpc_names(mock) == ["GetJobs"]
     # Introspection once per client; the status once per submission attempt (cached for a minute).
-    assert check_names(mock) == [
-        "IntrospectAuthToken",
-        "ListDowntimesCurrent",
-        "ListDowntimesUpcoming",
-        "ListResources",
-    ]
+    assert check_names(mock) == EVERY_CHECK
 
 
 async def test_a_downtime_warns_before_the_submission_goes_out() -> None:
@@ -585,12 +584,7 @@ async def test_a_check_that_hangs_or_fails_holds_nothing_up_and_is_not_asked_aga
     assert len(fake.submitted) == 4
     assert fake.cancelled == [(100, "")]
     # One try each: TokenControl for the client's lifetime, the Status API for STATUS_TTL.
-    assert check_names(mock) == [
-        "IntrospectAuthToken",
-        "ListDowntimesCurrent",
-        "ListDowntimesUpcoming",
-        "ListResources",
-    ]
+    assert check_names(mock) == EVERY_CHECK
 
 
 async def test_an_answer_this_client_cannot_read_does_not_stop_a_submission() -> None:
