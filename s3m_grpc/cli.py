@@ -146,6 +146,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--export",
         help="ALL, NONE, or NAME[=value],... (ALL never copies S3M_TOKEN, S3M_TOKEN_FILE or the token)",
     )
+    submit.add_argument("-a", "--array", help="indices: 0-99, 0-99:3, 1,3,5-7, with %%N at most N at once")
+    submit.add_argument(
+        "-d", "--dependency", help="afterok:ID[:ID], afterany, afternotok, after, singleton; , or ?"
+    )
+    resume = sub.add_parser(
+        "resume",
+        parents=[common],
+        help="carry on with held arrays and dependencies from the journal (each job submitted once)",
+        description="Resume the job groups of this resource's journal after the client stopped or died.",
+    )
+    resume.add_argument("--wait", action="store_true", help="drive them to the end; exit 1 if any failed")
+    resume.add_argument("--timeout", type=float, help="with --wait: give up after this many seconds (exit 4)")
+    resume.add_argument("-A", "--account", help="the journal of this account (as given to submit -A)")
     wait = sub.add_parser(
         "wait",
         parents=[common],
