@@ -150,15 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument(
         "-d", "--dependency", help="afterok:ID[:ID], afterany, afternotok, after, singleton; , or ?"
     )
-    resume = sub.add_parser(
-        "resume",
-        parents=[common],
-        help="carry on with held arrays and dependencies from the journal (each job submitted once)",
-        description="Resume the job groups of this resource's journal after the client stopped or died.",
-    )
-    resume.add_argument("--wait", action="store_true", help="drive them to the end; exit 1 if any failed")
-    resume.add_argument("--timeout", type=float, help="with --wait: give up after this many seconds (exit 4)")
-    resume.add_argument("-A", "--account", help="the journal of this account (as given to submit -A)")
+    from s3m_grpc.cli_groups import add_resume_parser
+
+    add_resume_parser(sub, common)
     wait = sub.add_parser(
         "wait",
         parents=[common],

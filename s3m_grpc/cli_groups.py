@@ -12,7 +12,7 @@ import argparse
 import asyncio
 import functools
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from s3m_grpc.cli_commands import EXIT_INTERRUPTED, EXIT_JOB_FAILED, EXIT_OK, EXIT_TIMEOUT, Output
 from s3m_grpc.errors import WaitTimeout
@@ -21,6 +21,18 @@ if TYPE_CHECKING:
     from s3m_grpc.client import Slurm
     from s3m_grpc.group import JobGroup, Summary
     from s3m_grpc.spec import JobSpec
+
+
+def add_resume_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``s3m resume`` to the subcommands."""
+    words = "carry on with held arrays and dependencies from the journal (each job submitted once)"
+    resume = sub.add_parser("resume", parents=[common], help=words, description=words)
+    for flags, options in (
+        (("--wait",), {"action": "store_true", "help": "drive them to the end; exit 1 if any failed"}),
+        (("--timeout",), {"type": float, "help": "with --wait: give up after this many seconds (exit 4)"}),
+        (("-A", "--account"), {"help": "the journal of this account (as given to submit -A)"}),
+    ):
+        resume.add_argument(*flags, **options)
 
 
 def _report(out: Output, group: JobGroup, summary: Summary) -> None:
