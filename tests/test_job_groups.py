@@ -169,6 +169,7 @@ async def test_a_client_killed_mid_array_resumes_with_each_element_once(
 
         assert await until(lambda: submitted() >= 70, timeout=90)
         child.kill()
+        child.wait()
     finally:
         child.kill()
         child.wait()
@@ -207,3 +208,15 @@ async def test_submit_refuses_an_array_and_points_at_groups(slurm: Slurm, tmp_pa
         await slurm.submit(script(tmp_path, "true", array="0-3"))
     with pytest.raises(ConfigurationError, match="add those entries first"):
         slurm.group(state_dir=tmp_path / "s").add(script(tmp_path, "true", dependency="afterok:@nope"))
+
+
+async def test_one_listing_per_tick_serves_every_group(slurm: Slurm, tmp_path: Path) -> None:
+    groups = [slurm.group(state_dir=tmp_path / "state") for _ in range(3)]
+    for n, group in enumerate(groups):
+        group.add(script(tmp_path, "true", array=f"0-{10 * n + 9}%7"))
+    summaries = await asyncio.gather(*(g.wait(timeout=60) for g in groups))
+    assert [s.counts for s in summaries] == [{"COMPLETED": 10}, {"COMPLETED": 20}, {"COMPLETED": 30}]
+    stats = driver_of(slurm).stats
+    assert stats.listings == stats.ticks  # each tick listed the queue once, for all three groups
+    assert stats.lookups == 0  # nothing left the queue: no GetJob per element
+    assert stats.submissions == 60
