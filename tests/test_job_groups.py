@@ -220,3 +220,26 @@ async def test_one_listing_per_tick_serves_every_group(slurm: Slurm, tmp_path: P
     assert stats.listings == stats.ticks  # each tick listed the queue once, for all three groups
     assert stats.lookups == 0  # nothing left the queue: no GetJob per element
     assert stats.submissions == 60
+
+
+@pytest.mark.parametrize("field", [{"array": "0-3"}, {"dependency": "afterok:1"}])
+async def test_the_emulator_refuses_what_s3m_cannot_carry(
+    emulator: Emulator, field: dict[str, str], tmp_path: Path
+) -> None:
+    import httpx
+
+    job = {
+        "script": "#!/bin/sh\ntrue\n",
+        "current_working_directory": str(tmp_path),
+        "environment": ["A=1"],
+        **field,
+    }
+    async with httpx.AsyncClient() as client:
+        reply = await client.post(
+            f"{emulator.rest_url}/slurm/v0.0.43/defiant/job/submit",
+            headers={"Authorization": TOKEN},
+            json={"job": job},
+        )
+    assert reply.status_code == 400
+    assert next(iter(field)) in reply.text
+    assert emulator.scheduler().visible_jobs() == []
