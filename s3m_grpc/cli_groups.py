@@ -9,7 +9,6 @@ resume`` (which takes ``--wait`` too).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import functools
 import sys
 from typing import TYPE_CHECKING, Any
@@ -59,6 +58,8 @@ def _report(out: Output, group: JobGroup, summary: Summary) -> None:
 
 
 async def _drive(groups: list[JobGroup], args: argparse.Namespace, out: Output) -> int:
+    import asyncio  # here: `s3m --help` builds this module's parser and must stay cheap
+
     shown: dict[str, str] = {}
 
     def progress(summary: Summary, *, group_id: str) -> None:
@@ -120,4 +121,4 @@ async def resume(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-__all__ = ["resume", "submit_group"]
+__all__ = ["add_resume_parser", "resume", "submit_group"]

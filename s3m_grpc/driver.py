@@ -110,7 +110,7 @@ class Driver:
             return external.get(int(target.ref), []) if target.index is None else []
 
         for group in self.groups:
-            while True:
+            for _ in range(2):  # a second round: an array's first element went alone, the rest may follow
                 ready = group.ready(resolve, busy)
                 if not ready:
                     break
@@ -125,9 +125,6 @@ class Driver:
 
                 await asyncio.gather(*(send(item) for item in ready))
                 self.stats.submissions += len(ready)
-                # An array's first element went alone; the rest may follow in the same tick.
-                if not any(entry.array is not None and position == 0 for entry, position in ready):
-                    break
         for group in list(self.groups):
             callback = self._progress.get(group.group_id)
             if callback is not None:

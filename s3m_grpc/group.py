@@ -84,8 +84,11 @@ class Entry:
 
     @property
     def array_job_id(self) -> int | None:
-        """The first element's job id (``SLURM_ARRAY_JOB_ID``), once it has one."""
-        return self.elements[0].job_id if self.elements else None
+        """The first submitted element's job id (``SLURM_ARRAY_JOB_ID``), once there is one.
+
+        Elements are submitted in index order and the first goes alone, so this is the lowest
+        index that reached Slurm (index 0 unless its dependency could never be met)."""
+        return min((e.job_id for e in self.elements if e.job_id is not None), default=None)
 
 
 class JobGroup:
@@ -231,17 +234,10 @@ class JobGroup:
         self, listed: dict[int, JobView], lookup: Callable[[int], Awaitable[AnyJobView | None]]
     ) -> bool:
         """Take the tick's listing; True if any element changed state."""
-        changed = False
+        changed = await self._settle()
         now = time.monotonic()
         for entry in self.entries.values():
             for position, element in enumerate(entry.elements):
-                if element.status == "sending":  # after a crash, or a SubmissionUnknown
-                    found = await self.slurm._find_submission(element.key, floor=element.floor)
-                    if found is not None:
-                        element = self._set(entry, position, status="submitted", job_id=found)
-                    else:
-                        element = self._set(entry, position, status="held")
-                    changed = True
                 if element.status != "submitted" or element.job_id is None:
                     continue
                 view = listed.get(element.job_id)
@@ -260,6 +256,25 @@ class JobGroup:
                     self._set(entry, position, status="ended", state=state, exit_code=exit_code)
         return changed
 
+    async def _settle(self) -> bool:
+        """Elements left ``sending`` (a crash, a SubmissionUnknown): adopt the job carrying the key, or
+        hold the element again (same key). The searches run at once and share the client's listings."""
+        sending = [
+            (entry, position)
+            for entry in self.entries.values()
+            for position, element in enumerate(entry.elements)
+            if element.status == "sending"
+        ]
+        found = await asyncio.gather(
+            *(self.slurm._find_submission(e.elements[p].key, floor=e.elements[p].floor) for e, p in sending)
+        )
+        for (entry, position), job_id in zip(sending, found, strict=True):
+            if job_id is not None:
+                self._set(entry, position, status="submitted", job_id=job_id)
+            else:
+                self._set(entry, position, status="held")
+        return bool(sending)
+
     def ready(self, resolve: Callable[[Target], list[str]], busy_names: set[str]) -> list[tuple[Entry, int]]:
         """Held elements that may be submitted now; ends those whose dependency can never be met."""
         out: list[tuple[Entry, int]] = []
@@ -277,8 +292,9 @@ class JobGroup:
                         continue
                     if verdict is Verdict.WAIT:
                         continue
+                first = entry.array is not None and entry.array_job_id is None
                 if entry.array is not None:
-                    if position > 0 and entry.array_job_id is None:
+                    if first and any(e.status == "sending" for e in entry.elements):
                         break  # the first element's job id is every other element's SLURM_ARRAY_JOB_ID
                     if entry.array.limit is not None and active >= entry.array.limit:
                         break
@@ -286,7 +302,7 @@ class JobGroup:
                 active += 1
                 if any(t.kind == "singleton" for t in (entry.dependency.terms if entry.dependency else ())):
                     busy_names.add(entry.spec.name or "")
-                if entry.array is not None and position == 0:
+                if first:
                     break  # alone: the others need its id
         return out
 
@@ -295,8 +311,8 @@ class JobGroup:
         spec, array = entry.spec, entry.array
         if array is None:
             return spec
-        first = element.idx == array.indices[0]
-        job_id = None if first else entry.array_job_id
+        job_id = entry.array_job_id
+        first = job_id is None
         return spec.replace(
             script=first_element_script(spec.script) if first else spec.script,
             environment={**spec.environment, **element_environment(array, element.idx, job_id)},

@@ -243,3 +243,19 @@ async def test_the_emulator_refuses_what_s3m_cannot_carry(
     assert reply.status_code == 400
     assert next(iter(field)) in reply.text
     assert emulator.scheduler().visible_jobs() == []
+
+
+async def test_aftercorr_runs_index_by_index_even_when_the_first_can_never_run(
+    emulator: Emulator, slurm: Slurm, tmp_path: Path
+) -> None:
+    group = slurm.group(state_dir=tmp_path / "state")
+    a = group.add(script(tmp_path, "exit $((SLURM_ARRAY_TASK_ID == 0))", name="a", array="0-3"), label="a")
+    group.add(script(tmp_path, "true", name="b", array="0-3%2", dependency=f"aftercorr:{a}"), label="b")
+    summary = await group.wait(timeout=60)
+    assert summary.never_satisfied == ["b_0"]
+    assert summary.failed == ["a_0"]
+    assert summary.counts == {"COMPLETED": 6, "FAILED": 1, "DependencyNeverSatisfied": 1}
+    b_jobs = sorted((j for j in emulator.scheduler().visible_jobs() if j.name == "b"), key=lambda j: j.job_id)
+    assert [env_of(j)["SLURM_ARRAY_TASK_ID"] for j in b_jobs] == ["1", "2", "3"]
+    assert "SLURM_ARRAY_JOB_ID" not in env_of(b_jobs[0])  # the first submitted: set from its own id
+    assert {env_of(j)["SLURM_ARRAY_JOB_ID"] for j in b_jobs[1:]} == {str(b_jobs[0].job_id)}
