@@ -20,10 +20,12 @@ if typing.TYPE_CHECKING:
     from s3m_grpc.config import DEFAULT, Keepalive, Timeouts
     from s3m_grpc.errors import S3MError
     from s3m_grpc.factory import S3MClientFactory
+    from s3m_grpc.group import JobGroup
     from s3m_grpc.job import Backoff, Job
     from s3m_grpc.retry import RetryPolicy
     from s3m_grpc.spec import JobSpec
     from s3m_grpc.sync import SyncJob, SyncSlurm
+    from s3m_grpc.sync_group import SyncJobGroup
     from s3m_grpc.transports import FallbackPolicy, MockTransport, Transport
     from s3m_grpc.views import JobRecord, JobView, Listing, NodeView, PartitionView, ReservationView, View
 
@@ -33,6 +35,7 @@ __all__ = [
     "Call",
     "FallbackPolicy",
     "Job",
+    "JobGroup",
     "JobRecord",
     "JobSpec",
     "JobView",
@@ -47,6 +50,7 @@ __all__ = [
     "S3MError",
     "Slurm",
     "SyncJob",
+    "SyncJobGroup",
     "SyncSlurm",
     "Timeouts",
     "Token",
@@ -66,6 +70,8 @@ _LAZY = {
     "Slurm": "s3m_grpc.client",
     "SyncSlurm": "s3m_grpc.sync",
     "SyncJob": "s3m_grpc.sync",
+    "SyncJobGroup": "s3m_grpc.sync_group",
+    "JobGroup": "s3m_grpc.group",
     "Job": "s3m_grpc.job",
     "Backoff": "s3m_grpc.job",
     "JobSpec": "s3m_grpc.spec",

@@ -149,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--export",
         help="ALL, NONE, or NAME[=value],... (ALL never copies S3M_TOKEN, S3M_TOKEN_FILE or the token)",
     )
+    submit.add_argument("-a", "--array", help="indices: 0-99, 0-99:3, 1,3,5-7, with %%N at most N at once")
+    submit.add_argument(
+        "-d", "--dependency", help="afterok:ID[:ID], afterany, afternotok, after, singleton; , or ?"
+    )
+    from s3m_grpc.cli_groups import add_resume_parser
+
+    add_resume_parser(sub, common)
     wait = sub.add_parser(
         "wait",
         parents=[common],

@@ -254,8 +254,10 @@ async def _submit(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
             "working_directory",
             "standard_output",
             "standard_error",
+            "array",
+            "dependency",
         )
-        if getattr(args, k) is not None
+        if getattr(args, k, None) is not None
     }
     if (args.script is None) == (args.wrap is None):
         out.error("give a batch script or --wrap COMMAND (one of them)")
@@ -281,6 +283,12 @@ async def _submit(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
         spec = JobSpec.from_script(args.script, **overrides)
         if args.arguments:
             spec = spec.replace(script=_with_arguments(spec.script, args.arguments))
+    if spec.array is not None or spec.dependency is not None:  # run by the client: s3m_grpc.group
+        from s3m_grpc.cli_groups import submit_group
+
+        if args.validate:
+            await slurm.validate(spec)
+        return await submit_group(slurm, spec, args, out)
     job = await slurm.submit(spec, validate=args.validate)
     if not args.wait:
         out.json({"job_id": job.job_id}) if out.as_json else out.line(f"Submitted batch job {job.job_id}")
@@ -456,6 +464,12 @@ async def _cancel(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+async def _resume(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
+    from s3m_grpc.cli_groups import resume
+
+    return await resume(slurm, args, out)
+
+
 COMMANDS = {
     "ping": _ping,
     "partitions": _partitions,
@@ -467,7 +481,9 @@ COMMANDS = {
     "submit": _submit,
     "wait": _wait,
     "cancel": _cancel,
+    "resume": _resume,
 }
+
 
 __all__ = [
     "COMMANDS",

@@ -19,7 +19,7 @@ import os
 import time
 import warnings
 from collections.abc import AsyncGenerator, Collection, Iterable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from s3m_grpc.auth import Token
 from s3m_grpc.codec import FastReply
@@ -36,6 +36,9 @@ from s3m_grpc.spec import JobSpec
 from s3m_grpc.submission import Finder, check_key, comment_with_key, new_key
 from s3m_grpc.transports import FallbackPolicy, Transport
 from s3m_grpc.views import JobRecord, JobView, Listing, NodeView, PartitionView, ReservationView, View
+
+if TYPE_CHECKING:
+    from s3m_grpc.group import JobGroup
 
 log = logging.getLogger("s3m_grpc.client")
 
@@ -267,6 +270,11 @@ class Slurm:
         """``submit``, with the downtime notes for the caller to warn of (at the caller's own line)."""
         if not isinstance(spec, JobSpec):
             raise ConfigurationError(f"submit() takes a JobSpec, got {type(spec).__name__}")
+        if spec.array is not None or spec.dependency is not None:
+            raise ConfigurationError(
+                "S3M carries no array or dependency: the client runs them, use "
+                "`await slurm.submit_group(spec)` (then `await group.wait()`)"
+            )
         if attempts < 1:
             raise ConfigurationError("attempts must be at least 1")
         self._refuse_token_in_environment(spec)
@@ -315,6 +323,43 @@ class Slurm:
             log.info("submitted job %s to %s", job_id, self.resource)
             return Job(self, job_id, key=key), notes
         raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- groups: arrays and dependencies, run by this client (s3m_grpc.group) ---------------------
+
+    def group(
+        self, *, account: str | None = None, state_dir: str | os.PathLike[str] | None = None
+    ) -> JobGroup:
+        """A new, empty group journaled under the state directory (``s3m_grpc.journal``)."""
+        from s3m_grpc.groups_api import new_group
+
+        return new_group(self, account=account, state_dir=state_dir)
+
+    async def submit_group(
+        self, *specs: JobSpec, account: str | None = None, state_dir: str | os.PathLike[str] | None = None
+    ) -> JobGroup:
+        """Plan `specs` (arrays; dependencies on ``@job0``, ``@job1``... or job ids), submit what may go."""
+        group = self.group(account=account, state_dir=state_dir)
+        for spec in specs:
+            group.add(spec)
+        await group.submit()
+        return group
+
+    async def resume(
+        self, *, account: str | None = None, state_dir: str | os.PathLike[str] | None = None
+    ) -> list[JobGroup]:
+        """The journal's unfinished groups, locked for this client; ``wait()`` on them to carry on."""
+        from s3m_grpc.groups_api import resume_groups
+
+        return resume_groups(self, account=account, state_dir=state_dir)
+
+    async def _find_submission(self, key: str, *, floor: int = 0) -> int | None:
+        """The job carrying submission key `key`, or None once sure none does (``Finder.find``)."""
+        cause = S3MError("looking for a submission whose outcome is unknown", rpc="PostJobSubmit")
+        return await self._finder.find(key, failed_at=time.monotonic(), floor=floor, cause=cause)
+
+    async def _submission_floor(self) -> int:
+        """The highest job id known before a submission about to be made (0: unknown)."""
+        return await self._finder.floor()
 
     def _refuse_token_in_environment(self, spec: JobSpec) -> None:
         token = self.factory.token

@@ -3,7 +3,8 @@
 Each sbatch option either maps onto a field of S3M's job description (``OPTIONS``), or is one S3M
 cannot carry (``NOT_CARRIED``, with the reason), or is unknown. Options S3M cannot carry are
 refused with the option, the line and the reason, never dropped: a job that silently lost its
-``--dependency`` or ``--gpus`` would run wrong, not fail.
+``--gpus`` would run wrong, not fail. ``--array`` and ``--dependency`` have no field either: the
+client runs them itself (``s3m_grpc.group``).
 
 Values follow sbatch: times (``30``, ``30:00``, ``1:00:00``, ``2-12``, ``2-12:30:00``,
 ``UNLIMITED``), memory (``4000``, ``500M``, ``4G``, ``1T``), begin times (``now+1hour``,
@@ -20,6 +21,8 @@ import shlex
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from s3m_grpc.arrays import parse_array
+from s3m_grpc.dependency import parse_dependency
 from s3m_grpc.errors import ConfigurationError
 
 DEFAULT_ENVIRONMENT: Final = {"PATH": "/usr/local/bin:/usr/bin:/bin"}
@@ -208,6 +211,9 @@ OPTIONS: Final[dict[str, Convert]] = {
     "--licenses": _to("licenses"),
     "--wait-all-nodes": _to("wait_all_nodes", _flag01),
     "--export": _to("environment", export),
+    # Not in S3M's job description: run by the client (s3m_grpc.group), validated by JobSpec.
+    "--array": _to("array", lambda text: parse_array(text).text),
+    "--dependency": _to("dependency", lambda text: parse_dependency(text).text),
 }
 SHORT: Final = {
     "-J": "--job-name",
@@ -224,10 +230,10 @@ SHORT: Final = {
     "-i": "--input",
     "-b": "--begin",
     "-L": "--licenses",
-    # not carried, but named here so that the refusal names the long form
-    "-C": "--constraint",
     "-d": "--dependency",
     "-a": "--array",
+    # not carried, but named here so that the refusal names the long form
+    "-C": "--constraint",
     "-H": "--hold",
     "-G": "--gpus",
     "-S": "--core-spec",
@@ -242,8 +248,6 @@ SHORT: Final = {
 _NO_GRES = "S3M's job description has no gres/tres fields"
 #: sbatch options S3M cannot carry, and why (README, "What S3M cannot carry").
 NOT_CARRIED: Final[dict[str, str]] = {
-    "--dependency": "S3M's job description has no dependency field",
-    "--array": "S3M's job description has no array field",
     "--constraint": "S3M's job description has no constraints/features field",
     "--prefer": "S3M's job description has no features field",
     "--gres": _NO_GRES,

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Final
 
+from s3m_grpc.arrays import parse_array
+from s3m_grpc.dependency import parse_dependency
 from s3m_grpc.errors import ConfigurationError
 from s3m_grpc.rpc import VERSIONS
 from s3m_grpc.sbatch import DEFAULT_ENVIRONMENT, ScriptError, directives, parse_memory, parse_time
@@ -47,6 +49,8 @@ _TEXT: Final = (
     "standard_input",
     "comment",
     "licenses",
+    "array",
+    "dependency",
 )
 # JobSpec field -> the job description's field, for the plain ones.
 _SIMPLE: Final = {
@@ -108,6 +112,10 @@ class JobSpec:
     begin_time: int | None = None  # UNIX time
     licenses: str | None = None
     wait_all_nodes: bool | None = None
+    #: sbatch's ``--array`` (``"0-99%10"``): one S3M job per index, run by ``Slurm.submit_group``.
+    array: str | None = None
+    #: sbatch's ``--dependency`` (``"afterok:123"``): held by the client until met (``Slurm.submit_group``).
+    dependency: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.script, str) or not self.script.strip():
@@ -126,6 +134,10 @@ class JobSpec:
             raise ConfigurationError(
                 f"JobSpec.wait_all_nodes must be True or False, got {self.wait_all_nodes!r}"
             )
+        if self.array is not None:
+            parse_array(self.array)  # refused now, not when the client comes to run it
+        if self.dependency is not None:
+            parse_dependency(self.dependency)
         for name, parse in (("time_limit", parse_time), ("time_min", parse_time)):
             self._convert(name, parse)
         for name in ("memory_per_node", "memory_per_cpu"):

@@ -23,6 +23,7 @@ from s3m_grpc.facility import StatusReport, TokenInfo
 from s3m_grpc.job import AnyJobView, Backoff, Job
 from s3m_grpc.retry import RetryPolicy
 from s3m_grpc.spec import JobSpec
+from s3m_grpc.sync_group import SyncJobGroup
 from s3m_grpc.transports import FallbackPolicy, Transport
 from s3m_grpc.views import JobRecord, JobView, Listing, View
 
@@ -189,6 +190,26 @@ class SyncSlurm:
     def revoke_token(self) -> None:
         """See ``Slurm.revoke_token``."""
         self._run(self._async.revoke_token())
+
+    def group(
+        self, *, account: str | None = None, state_dir: str | os.PathLike[str] | None = None
+    ) -> SyncJobGroup:
+        """See ``Slurm.group``."""
+        return SyncJobGroup(self._run, self._async.group(account=account, state_dir=state_dir))
+
+    def submit_group(
+        self, *specs: JobSpec, account: str | None = None, state_dir: str | os.PathLike[str] | None = None
+    ) -> SyncJobGroup:
+        """See ``Slurm.submit_group``."""
+        group = self._run(self._async.submit_group(*specs, account=account, state_dir=state_dir))
+        return SyncJobGroup(self._run, group)
+
+    def resume(
+        self, *, account: str | None = None, state_dir: str | os.PathLike[str] | None = None
+    ) -> list[SyncJobGroup]:
+        """See ``Slurm.resume``."""
+        groups = self._run(self._async.resume(account=account, state_dir=state_dir))
+        return [SyncJobGroup(self._run, g) for g in groups]
 
     def cancel(self, job_id: int | str, *, signal: str | None = None) -> list[SlurmWarning]:
         """See ``Slurm.cancel``."""

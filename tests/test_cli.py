@@ -126,7 +126,7 @@ def test_wait_timeout_exits_4(env: dict[str, str], tmp_path: Path) -> None:
     [
         (("submit", "/no/such/script.sh"), 2, "cannot read"),
         (("submit", "{bad}"), 2, "unknown or unsupported"),
-        (("submit", "{uncarried}"), 2, "no dependency field"),
+        (("submit", "{uncarried}"), 2, "no hold field"),
         (("submit", "{ok}", "-t", "soon"), 2, "not a Slurm time"),
         (("submit", "{ok}", "-p", "nope"), 3, "JobRejected"),
         (("job", "../etc"), 2, "invalid job_id"),
@@ -139,7 +139,7 @@ def test_errors_exit_codes(
     bad = tmp_path / "bad.sh"
     bad.write_text("#!/bin/bash\n#SBATCH --frobnicate\n")
     uncarried = tmp_path / "uncarried.sh"
-    uncarried.write_text("#!/bin/bash\n#SBATCH --dependency=afterok:1\n")
+    uncarried.write_text("#!/bin/bash\n#SBATCH --hold\n")
     ok = script(tmp_path, "true")
     substituted = (a.replace("{bad}", str(bad)).replace("{ok}", str(ok)) for a in args)
     done = s3m(env, *(a.replace("{uncarried}", str(uncarried)) for a in substituted))
@@ -384,3 +384,32 @@ def test_json_is_the_same_document_on_every_transport(
             "infinite": False,
             "number": 0,
         }
+
+
+def test_submit_array_wait_shows_progress_and_fails_if_an_element_failed(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "S3M_STATE_DIR": str(tmp_path / "state")}
+    job = script(tmp_path, "exit $((SLURM_ARRAY_TASK_ID % 3 == 1))", name="odd.sh")
+    done = s3m(env, "submit", str(job), "--array", "0-5%2", "--wait", "-D", str(tmp_path))
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "Submitted job group" in done.stdout
+    assert "6/6 done, 0 running, 0 pending" in done.stdout
+    assert "failed: job_1 job_4" in done.stdout
+    assert "done," in done.stderr  # progress lines while waiting
+    ok = s3m(env, "submit", "--wrap", "true", "-a", "1,3", "--wait", "-D", str(tmp_path))
+    assert ok.returncode == 0, (ok.stdout, ok.stderr)
+
+
+def test_held_elements_wait_for_s3m_resume(env: dict[str, str], tmp_path: Path) -> None:
+    env = {**env, "S3M_STATE_DIR": str(tmp_path / "state")}
+    held = s3m(env, "submit", "--wrap", "true", "--array", "0-3%1", "-D", str(tmp_path))
+    assert held.returncode == 0, held.stderr
+    assert "3 of 4 held by this client" in held.stderr
+    never = s3m(env, "submit", "--wrap", "true", "--dependency", "afterok:987654321", "-D", str(tmp_path))
+    assert never.returncode == 1, never.stderr  # no such job: the dependency can never be met
+    assert "never submitted (DependencyNeverSatisfied): job" in never.stdout
+    resumed = s3m(env, "resume", "--wait")
+    assert resumed.returncode == 0, (resumed.stdout, resumed.stderr)
+    assert "4/4 done, 0 running, 0 pending; COMPLETED 4" in resumed.stdout
+    assert s3m(env, "resume").stdout.strip() == "nothing to resume"

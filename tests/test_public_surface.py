@@ -112,6 +112,13 @@ def test_the_sync_facade_covers_every_async_method(asynchronous: type, synchrono
     assert async_props <= sync_props, sorted(async_props - sync_props)
 
 
+def test_the_sync_group_covers_what_users_call_on_a_group() -> None:
+    from s3m_grpc import JobGroup, SyncJobGroup
+
+    for name in ("add", "submit", "wait", "summary"):
+        assert _surface(SyncJobGroup)[name].parameters.keys() == _surface(JobGroup)[name].parameters.keys()
+
+
 def test_mypy_strict_rejects_a_misspelled_keyword(tmp_path: Path) -> None:
     """Explicit keywords, not **options: a typo is a type error, not a silently ignored setting."""
     script = tmp_path / "user_script.py"

@@ -335,6 +335,9 @@ CARRIED: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     ),
     "--licenses": ("fluent:2", {"licenses": "fluent:2"}, {"licenses": "fluent:2"}),
     "--wait-all-nodes": ("1", {"wait_all_nodes": True}, {"wait_all_nodes": True}),
+    # no field in S3M's job description: the client runs them (s3m_grpc.group), nothing is rendered
+    "--array": ("0-99:3%10", {"array": "0-99:3%10"}, {}),
+    "--dependency": ("afterok:12:13?afterany:@prep", {"dependency": "afterok:12:13?afterany:@prep"}, {}),
     "--export": (
         "NONE,OMP_NUM_THREADS=2",
         {"environment": {"OMP_NUM_THREADS": "2"}},
@@ -378,7 +381,7 @@ SHORT_CARRIED = {short: long for short, long in SHORT.items() if long in OPTIONS
 
 def test_every_short_form_names_a_known_option() -> None:
     assert set(SHORT.values()) <= set(OPTIONS) | set(NOT_CARRIED)
-    assert set(SHORT_CARRIED) == {f"-{letter}" for letter in "JApqNnctDoeibL"}
+    assert set(SHORT_CARRIED) == {f"-{letter}" for letter in "JApqNnctDoeibLad"}
 
 
 @pytest.mark.parametrize("short", sorted(SHORT_CARRIED))
@@ -467,13 +470,15 @@ def test_options_s3m_cannot_carry_are_refused_with_the_reason(option: str) -> No
     assert "cannot reach Slurm through S3M" in message
 
 
-def test_dependency_refusal_mentions_the_dependency_field_and_line() -> None:
-    text = f"{SHEBANG}#SBATCH -J a\n#SBATCH --dependency=afterok:1\n"
-    with pytest.raises(ScriptError, match=r"script:3: .*--dependency.*dependency field") as caught:
+def test_a_bad_array_or_dependency_names_the_line() -> None:
+    text = f"{SHEBANG}#SBATCH -J a\n#SBATCH --dependency=afterwards:1\n"
+    with pytest.raises(ScriptError, match=r"script:3: .*--dependency.*'afterwards' is not one of") as caught:
         directives(text)
     assert caught.value.line == 3
-    with pytest.raises(ScriptError, match=r"job\.sh:2: "):
-        JobSpec.from_text(f"{SHEBANG}#SBATCH --dependency afterok:1\n", path="job.sh")
+    with pytest.raises(ScriptError, match=r"job\.sh:2: .*empty range"):
+        JobSpec.from_text(f"{SHEBANG}#SBATCH --array 9-3\n", path="job.sh")
+    for spec in (JobSpec(script=SHEBANG, array="0-3"), JobSpec(script=SHEBANG, dependency="singleton")):
+        assert not {"array", "dependency"} & set(spec.job_description())  # S3M is never sent them
 
 
 @pytest.mark.parametrize("short", sorted(s for s, long in SHORT.items() if long in NOT_CARRIED))

@@ -297,3 +297,39 @@ async def test_a_parsl_workflow_on_real_slurm(
                 break
             await asyncio.sleep(0.1)
         assert (await slurm.job(blocks[0])).state in ("CANCELLED", "COMPLETED")
+
+
+async def test_a_small_array_and_a_chain_run_by_the_client_on_real_slurm(
+    gateway: Emulator, tmp_path: Path
+) -> None:
+    from s3m_grpc.driver import driver_of
+    from s3m_grpc.job import Backoff
+
+    body = '#!/bin/bash\necho "$SLURM_ARRAY_JOB_ID $SLURM_ARRAY_TASK_ID $SLURM_JOB_ID"\n'
+    async with Slurm(gateway.grpc_target, TOKEN) as slurm:
+        driver_of(slurm).backoff = Backoff(initial=0.2, maximum=1.0)
+        group = slurm.group(state_dir=tmp_path / "state")
+        array = group.add(
+            JobSpec(script=body, working_directory=str(tmp_path), array="0-3%2", standard_output="o-%A_%a"),
+            label="arr",
+        )
+        b = group.add(
+            JobSpec(
+                script="#!/bin/bash\nexit 1\n", working_directory=str(tmp_path), dependency=f"afterok:{array}"
+            ),
+            label="b",
+        )
+        group.add(
+            JobSpec(script="#!/bin/bash\ntrue\n", working_directory=str(tmp_path)),
+            label="c",
+            dependency=f"afterok:{b}",
+        )
+        summary = await group.wait(timeout=110)
+    assert summary.counts == {"COMPLETED": 4, "FAILED": 1, "DependencyNeverSatisfied": 1}
+    ids = [e.job_id for e in group.entries["arr"].elements]
+    for index, job_id in enumerate(ids):
+        assert (tmp_path / f"o-{ids[0]}_{index}").read_text().split() == [
+            str(ids[0]),
+            str(index),
+            str(job_id),
+        ]

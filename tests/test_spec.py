@@ -75,6 +75,8 @@ FULL = JobSpec(
     begin_time=1767225600,
     licenses="fluent:2",
     wait_all_nodes=True,
+    array="1,3,5-7%2",
+    dependency="afterok:1",
 )
 
 # -- validation -------------------------------------------------------------------------------------
@@ -473,7 +475,7 @@ def test_overrides_win_over_directives(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "overrides", [{"gpus": 4}, {"dependency": "afterok:1"}, {"hold": True}, {"Name": "x"}]
+    "overrides", [{"gpus": 4}, {"constraint": "afterok:1"}, {"hold": True}, {"Name": "x"}]
 )
 def test_unknown_overrides_are_refused(tmp_path: Path, overrides: dict[str, Any]) -> None:
     script = tmp_path / "job.sh"
@@ -496,7 +498,7 @@ def test_the_script_itself_is_not_an_override(tmp_path: Path) -> None:
         ("#!/bin/bash\n#SBATCH --frobnicate\n", 2, "unknown or unsupported"),
         ("#!/bin/bash\n\n#SBATCH -t soon\n", 3, "not a Slurm time"),
         ("#!/bin/bash\n#SBATCH -N 0\n", 2, "must be a positive integer"),
-        ("#!/bin/bash\n#SBATCH --dependency=afterok:1\n", 2, "no dependency field"),
+        ("#!/bin/bash\n#SBATCH --dependency=afterok:x\n", 2, "not a job id"),
         ("#!/bin/bash\n#SBATCH --gpus-per-node=4\n", 2, "no gres/tres fields"),
         ("#!/bin/bash\n#SBATCH -J ok\n#SBATCH --hold\n", 3, "no hold field"),
         ("echo no shebang\n", 1, "must start with #!"),
