@@ -160,6 +160,9 @@ async def _jobs(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     if out.as_json:
         out.json([j.to_dict() for j in jobs])
         return EXIT_OK
+    from s3m_grpc.array_view import array_view
+
+    arrays = array_view(slurm.resource)  # tasks as ARRAYJOBID_INDEX, held ones folded, as squeue
     now = time.time()
     rows = []
     for j in jobs:
@@ -168,7 +171,7 @@ async def _jobs(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
         elapsed = _elapsed((ended or now) - started) if started else ""
         rows.append(
             [
-                j.job_id,
+                arrays.labels.get(j.job_id, j.job_id),
                 j.name,
                 j.user_name,
                 j.partition,
@@ -181,6 +184,10 @@ async def _jobs(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
                 else j.nodes,
             ]
         )
+    if not args.state or "PENDING" in args.state:
+        rows += [
+            [label, name, "", "", "PENDING", "", "(JobArrayTaskLimit)"] for label, name, _ in arrays.held
+        ]
     out.table(
         f"{slurm.resource}: {len(rows)} job(s)"
         + ("" if args.all or args.state else " active (--all: finished too)"),

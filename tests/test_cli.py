@@ -406,6 +406,13 @@ def test_held_elements_wait_for_s3m_resume(env: dict[str, str], tmp_path: Path) 
     held = s3m(env, "submit", "--wrap", "true", "--array", "0-3%1", "-D", str(tmp_path))
     assert held.returncode == 0, held.stderr
     assert "3 of 4 held by this client" in held.stderr
+    # As squeue shows an array: tasks in Slurm as ARRAYJOBID_INDEX, the held ones folded.
+    listed = s3m(env, "jobs", "--all")
+    assert listed.returncode == 0, listed.stderr
+    folded = re.search(r"(\d+)_\[1-3\]\s+PENDING\s+\(JobArrayTaskLimit\)", listed.stdout)
+    assert folded, listed.stdout
+    assert f"{folded[1]}_0 " in listed.stdout
+    assert "_[1-3]" not in s3m(env, "jobs", "--state", "RUNNING").stdout
     never = s3m(env, "submit", "--wrap", "true", "--dependency", "afterok:987654321", "-D", str(tmp_path))
     assert never.returncode == 1, never.stderr  # no such job: the dependency can never be met
     assert "never submitted (DependencyNeverSatisfied): job" in never.stdout

@@ -131,3 +131,10 @@ def test_aftercorr_and_singleton() -> None:
     alone = parse_dependency("singleton")
     assert evaluate(alone, resolve, singleton=False) is Verdict.WAIT
     assert evaluate(alone, resolve, singleton=True) is Verdict.MET
+
+
+def test_held_array_indices_fold_as_squeue_shows_them() -> None:
+    from s3m_grpc.array_view import fold
+
+    assert fold([3]) == "3"
+    assert fold([9, 0, 1, 2, 3, 7, 10]) == "0-3,7,9-10"
