@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from s3m_grpc._version import __version__
-from s3m_grpc.cli_commands import COMMANDS, EXIT_INTERRUPTED, EXIT_S3M, EXIT_USAGE, Output
+from s3m_grpc.cli_commands import COMMANDS
 from s3m_grpc.cli_facility import COMMANDS as FACILITY_COMMANDS
 from s3m_grpc.cli_facility import OPEN_COMMANDS
 from s3m_grpc.cli_facility import add_parsers as add_facility_parsers
+from s3m_grpc.cli_output import EXIT_INTERRUPTED, EXIT_S3M, EXIT_USAGE, Output
 from s3m_grpc.rpc import RESOURCE_VERSIONS, VERSIONS
 from s3m_grpc.transports import TRANSPORTS
 

@@ -7,57 +7,21 @@ rich, or JSON), returning the exit code ``cli`` documents.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from s3m_grpc.cli_output import (
+    EXIT_OK,
+    EXIT_S3M,
+    EXIT_USAGE,
+    Output,
+    elapsed,
+)
+from s3m_grpc.cli_wait import wait_and_report
 
 if TYPE_CHECKING:
     from s3m_grpc.client import Slurm
-
-EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_S3M, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-
-
-class Output:
-    """Tables on a terminal (rich), or JSON; errors always to stderr."""
-
-    def __init__(self, as_json: bool) -> None:
-        self.as_json = as_json
-
-    def json(self, value: Any) -> None:
-        """Print a value as indented JSON."""
-        import orjson
-
-        sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
-
-    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Print a titled table (rich is imported only here: it costs start-up time)."""
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=title, title_justify="left", box=None, header_style="bold")
-        for column in columns:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        Console().print(table)
-
-    def views(
-        self, items: Sequence[Any], title: str, columns: Sequence[str], row: Callable[[Any], Sequence[Any]]
-    ) -> None:
-        """A listing: each view's whole document as JSON, or a table of `row(view)` for each."""
-        if self.as_json:
-            self.json([item.to_dict() for item in items])
-        else:
-            self.table(title, columns, [row(item) for item in items])
-
-    def line(self, text: str) -> None:
-        """Print one line."""
-        print(text, flush=True)
-
-    def error(self, text: str) -> None:
-        """Print an error to stderr, prefixed like other Unix tools."""
-        print(f"s3m: {text}", file=sys.stderr, flush=True)
 
 
 def _minutes(value: float | None) -> str:
@@ -67,11 +31,6 @@ def _minutes(value: float | None) -> str:
         return "UNLIMITED"
     days, rest = divmod(int(value), 1440)
     return f"{days}-{rest // 60:02d}:{rest % 60:02d}:00" if days else f"{rest // 60}:{rest % 60:02d}:00"
-
-
-def _elapsed(seconds: float) -> str:
-    seconds = int(max(seconds, 0))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 async def _ping(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
@@ -168,7 +127,7 @@ async def _jobs(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
     for j in jobs:
         started = j.start_time if j.state != "PENDING" else None
         ended = j.end_time if j.terminal else None
-        elapsed = _elapsed((ended or now) - started) if started else ""
+        took = elapsed((ended or now) - started) if started else ""
         rows.append(
             [
                 arrays.labels.get(j.job_id, j.job_id),
@@ -176,7 +135,7 @@ async def _jobs(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
                 j.user_name,
                 j.partition,
                 j.state,
-                elapsed,
+                took,
                 j.nodes
                 if j.state == "RUNNING"
                 else f"({j.state_reason})"
@@ -212,7 +171,7 @@ async def _job(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
         ("partition", job.partition),
         ("nodes", job.nodes),
         ("exit_code", job.exit_code),
-        ("elapsed", _elapsed(job.elapsed)),
+        ("elapsed", elapsed(job.elapsed)),
         ("comment", job.comment),
         ("working_directory", job.working_directory),
         ("stdout", job.stdout_path),
@@ -302,7 +261,7 @@ async def _submit(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
         return EXIT_OK
     if not out.as_json:
         out.line(f"Submitted batch job {job.job_id}")
-    return await _wait_and_report(slurm, [job], args, out)
+    return await wait_and_report(slurm, [job], args, out)
 
 
 async def _wait(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
@@ -314,149 +273,7 @@ async def _wait(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
         job = Job(slurm, record.job_id)
         job.last = record
         jobs.append(job)
-    return await _wait_and_report(slurm, jobs, args, out)
-
-
-async def _wait_and_report(slurm: Slurm, jobs: list[Any], args: argparse.Namespace, out: Output) -> int:
-    """Wait for every job; a line per job at the end; exit 0 only if all COMPLETED with exit 0."""
-    import asyncio
-
-    from s3m_grpc.errors import JobVanished, S3MError, WaitTimeout
-
-    try:
-        await _wait_all(jobs, args.timeout, _progress(out))
-    except asyncio.CancelledError:  # Ctrl-C (cli turns SIGINT into a cancellation)
-        left = " ".join(str(j.job_id) for j in jobs if not j.terminal)
-        if left:
-            out.error(f"interrupted; still in the queue: {left}. Resume with: s3m wait {left}{_where(args)}")
-        return EXIT_INTERRUPTED
-    except WaitTimeout as exc:
-        out.error(str(exc))
-        return EXIT_TIMEOUT
-    except JobVanished as exc:
-        out.error(str(exc))
-        return EXIT_JOB_FAILED
-    results = []
-    for job in jobs:
-        view = job.last
-        ok = view.state == "COMPLETED" and not view.exit_code
-        why = ""
-        if not ok:
-            why = view.state_reason or ""
-            try:  # slurmctld's own words for it, while the job is still listed
-                listed = [j for j in await slurm.jobs() if j.job_id == job.job_id]
-                description = listed[0].state_description if listed else ""
-            except S3MError:
-                description = ""
-            why = ": ".join(part for part in (why, description) if part and part != "None")
-        results.append((job, view, ok, why))
-    if out.as_json:
-        out.json(
-            [
-                {
-                    "job_id": job.job_id,
-                    "state": view.state,
-                    "exit_code": view.exit_code,
-                    "reason": why,
-                    "stdout": view.stdout_path,
-                }
-                for job, view, _, why in results
-            ]
-            if len(results) > 1 or args.command == "wait"
-            else {
-                "job_id": results[0][0].job_id,
-                "state": results[0][1].state,
-                "exit_code": results[0][1].exit_code,
-                "reason": results[0][3],
-                "stdout": results[0][1].stdout_path,
-            }
-        )
-    else:
-        for job, view, _, why in results:
-            how = f"exit code {view.exit_code}" + (f", {why}" if why else "")
-            out.line(f"job {job.job_id} {view.state} ({how}); output: {view.stdout_path}")
-    return EXIT_OK if all(ok for _, _, ok, _ in results) else EXIT_JOB_FAILED
-
-
-def _where(args: argparse.Namespace) -> str:
-    """The flags that point a resumed command at the same place (what the environment does not say)."""
-    import os
-    import shlex
-
-    parts = []
-    if args.url != os.environ.get("S3M_URL", "s3m.olcf.ornl.gov"):
-        parts.append(f" --url {shlex.quote(args.url)}")
-    if args.resource != os.environ.get("S3M_RESOURCE", "defiant"):
-        parts.append(f" --resource {shlex.quote(args.resource)}")
-    if args.token_file:
-        parts.append(f" --token-file {shlex.quote(args.token_file)}")
-    return "".join(parts)
-
-
-def _progress(out: Output) -> Any:
-    """How state changes are shown: a live line on a terminal, else a line each (on stderr)."""
-    if out.as_json:
-        return None
-    if sys.stderr.isatty():
-        return _LiveStatus()
-    started = time.monotonic()
-
-    def line(job: Any, state: str) -> None:
-        print(
-            f"job {job.job_id} {state} ({_elapsed(time.monotonic() - started)})", file=sys.stderr, flush=True
-        )
-
-    return line
-
-
-class _LiveStatus:
-    """A rich status line on the terminal, rewritten in place."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-
-        self.started = time.monotonic()
-        self.status = Console(stderr=True).status("")
-        self.status.start()
-
-    def __call__(self, job: Any, state: str) -> None:
-        self.status.update(f"job {job.job_id}: {state}, {_elapsed(time.monotonic() - self.started)} elapsed")
-
-    def stop(self) -> None:
-        self.status.stop()
-
-
-async def _wait_all(jobs: list[Any], timeout: float | None, report: Any) -> None:
-    """Poll the jobs (GetJob: accounting answers after a purge) until all are finished."""
-    import asyncio
-
-    from s3m_grpc._aio import Deadline
-    from s3m_grpc.errors import WaitTimeout
-    from s3m_grpc.job import Backoff
-
-    deadline = Deadline.after(timeout)
-    delays = Backoff(initial=0.5, maximum=5.0).delays()
-    shown: dict[int, str] = {}
-    try:
-        while True:
-            for job in jobs:
-                if not job.terminal:
-                    await job.refresh()
-                if report is not None and shown.get(job.job_id) != job.state:
-                    shown[job.job_id] = job.state
-                    report(job, job.state)
-            left = [j for j in jobs if not j.terminal]
-            if not left:
-                return
-            if deadline.passed():
-                names = ", ".join(f"{j.job_id} {j.state}" for j in left)
-                raise WaitTimeout(f"still waiting after {timeout:g} s: {names}", rpc="GetJob")
-            remaining = deadline.remaining()
-            delay = next(delays)
-            await asyncio.sleep(delay if remaining is None else min(delay, remaining))
-    finally:
-        if isinstance(report, _LiveStatus):
-            report.stop()
+    return await wait_and_report(slurm, jobs, args, out)
 
 
 async def _cancel(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
@@ -492,13 +309,4 @@ COMMANDS = {
 }
 
 
-__all__ = [
-    "COMMANDS",
-    "EXIT_INTERRUPTED",
-    "EXIT_JOB_FAILED",
-    "EXIT_OK",
-    "EXIT_S3M",
-    "EXIT_TIMEOUT",
-    "EXIT_USAGE",
-    "Output",
-]
+__all__ = ["COMMANDS"]

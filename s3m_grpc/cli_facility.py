@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from s3m_grpc.cli_commands import EXIT_OK, EXIT_USAGE, Output
+from s3m_grpc.cli_output import EXIT_OK, EXIT_USAGE, Output
 
 if TYPE_CHECKING:  # s3m_grpc.facility imports asyncio: not for `s3m --help` (test_cli checks)
     from s3m_grpc.client import Slurm

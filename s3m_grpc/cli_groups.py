@@ -13,7 +13,7 @@ import functools
 import sys
 from typing import TYPE_CHECKING, Any
 
-from s3m_grpc.cli_commands import EXIT_INTERRUPTED, EXIT_JOB_FAILED, EXIT_OK, EXIT_TIMEOUT, Output
+from s3m_grpc.cli_output import EXIT_INTERRUPTED, EXIT_JOB_FAILED, EXIT_OK, EXIT_TIMEOUT, Output
 from s3m_grpc.errors import WaitTimeout
 
 if TYPE_CHECKING:
