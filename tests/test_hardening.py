@@ -329,8 +329,13 @@ async def test_7_idle_and_trickling_connections_are_closed_and_clients_still_get
         # 40 are let in; each later one takes the place of the oldest silent one. None sends a
         # request: all are closed soon.
         assert await until(lambda: not guard.open, 20)
-        assert guard.closed_for["evicted"] >= 20
-        assert guard.closed_for["header timeout"] >= 20
+        # How many go each way depends on how fast the 60 were opened (a loaded machine is slower
+        # than the 0.5 s header timeout): the sum does not. The last ones have nobody after them to
+        # take their place, so the header timeout closes some in any case; eviction on its own is
+        # proven by the next test.
+        closed = guard.closed_for
+        assert closed["evicted"] + closed["header timeout"] + guard.refused == 60, closed
+        assert closed["header timeout"] >= 1
         async with emulator.factory(transport="grpclib") as factory:
             from betterproto.lib.std.google.protobuf import Empty
             from s3m_apis_betterproto.slurm.v0043 import SlurmIndirectStub
