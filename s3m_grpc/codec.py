@@ -107,9 +107,10 @@ def decode(call: Call, payload: Payload, want: Any) -> Any:
     """The reply of `call` as `want` (a betterproto class, or FAST), after checking its Slurm errors."""
     upb_class = getattr(call.version.upb, call.rpc.response)
     name = call.rpc.response
-    if isinstance(payload, dict) and call.version.json == "proto3":
-        payload = _from_proto3_json(call, upb_class, payload).SerializeToString()
-    if not isinstance(payload, dict):
+    if isinstance(payload, dict) and call.version.json == "proto3":  # Status, TokenControl over REST
+        message = _from_proto3_json(call, upb_class, payload)
+        fast = FastReply(message=message)
+    elif not isinstance(payload, dict):
         try:
             message = upb_class.FromString(bytes(payload))
         except DecodeError as exc:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 from google.api import annotations_pb2
 
-from s3m_grpc.rpc import BY_NAME, RESOURCE_VERSIONS, ROUTES, RPCS, VERSIONS, default_version
+from s3m_grpc.rpc import (
+    BY_NAME,
+    RESOURCE_VERSIONS,
+    ROUTES,
+    RPCS,
+    STATUS,
+    TOKEN_CONTROL,
+    VERSIONS,
+    ApiVersion,
+    default_version,
+)
 
 
 @pytest.mark.parametrize("version", sorted(VERSIONS))
@@ -48,3 +58,19 @@ def test_versions_per_resource_are_the_documented_ones() -> None:
         "v0.0.42",
         "v0.0.42",
     ]
+
+
+@pytest.mark.parametrize("api", [STATUS, TOKEN_CONTROL], ids=lambda api: api.package)
+def test_status_and_token_rows_are_their_http_rules(api: ApiVersion) -> None:
+    service = api.upb.DESCRIPTOR.services_by_name[api.service]
+    assert [m.name for m in service.methods] == [r.name for r in api.rpcs]
+    for method in service.methods:
+        rpc = api.rpc(method.name)
+        assert method.input_type.name == rpc.request
+        assert method.output_type.name == rpc.response
+        rule = method.GetOptions().Extensions[annotations_pb2.http]
+        verb = rule.WhichOneof("pattern")
+        assert (verb.upper(), getattr(rule, verb)) == (rpc.http_method, rpc.route)
+        in_path = {f.name for f in method.input_type.fields if "{" + f.name + "}" in rpc.route}
+        assert set(rpc.query) == {f.name for f in method.input_type.fields} - in_path
+        assert ROUTES[api.grpc_path(rpc)] == (rpc, api)

@@ -212,7 +212,7 @@ def test_downtimes_are_checked_when_configured(tmp_path: Path) -> None:
         '[[downtimes]]\nresource = "wombat"\nstart = 2030-01-01T08:00:00Z\nend = "2030-01-01T12:00:00Z"\n'
         'description = "cooling"\nreboot = true\n'
     )
-    (down,) = Emulator(config=config, work_dir=tmp_path).downtimes
+    (down,) = Emulator(config=config, work_dir=tmp_path).facility.downtimes
     assert (down.resource, down.description, down.reboot, down.start.hour, down.end.hour) == (
         "wombat",
         "cooling",

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from s3m_grpc.emulator import render
 from s3m_grpc.emulator.backend import Backend, resolved
-from s3m_grpc.emulator.facility import Downtime, Facility, TokenBook, TokenDetails
+from s3m_grpc.emulator.facility import Facility, TokenBook, TokenDetails
 from s3m_grpc.emulator.faults import Fault, FaultPlan
 from s3m_grpc.emulator.state import SlurmRejection
 from s3m_grpc.errors import SlurmError, SlurmWarning, for_grpc_code
@@ -191,7 +191,7 @@ class Gateway:
         tokens: Collection[str] | None,
         readonly_tokens: Collection[str] = (),
         faults: FaultPlan | None = None,
-        downtimes: Iterable[Downtime] = (),
+        facility: Facility | None = None,
         project: str = "EMU001",
         token_expires: dt.datetime | None = None,
     ) -> None:
@@ -200,8 +200,8 @@ class Gateway:
         self.tokens = TokenBook(tokens, readonly_tokens, project=project, expires=token_expires)
         self.faults = faults or FaultPlan()
         self.job_cache = render.JobCache()
-        #: The Status API's board: these resources and their downtimes.
-        self.facility = Facility(self.resources, downtimes)
+        #: The Status API's board: these resources and their downtimes (none unless given).
+        self.facility = facility or Facility(self.resources)
 
     def authenticate(self, presented: str | None) -> str:
         """The token's scope, or ApiError UNAUTHENTICATED (checked before anything else is read)."""

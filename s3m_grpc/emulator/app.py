@@ -28,7 +28,7 @@ from s3m_grpc._aio import bounded
 from s3m_grpc.config import EMULATOR_HOST_ENV, EMULATOR_REST_ENV, is_loopback
 from s3m_grpc.emulator.api import Gateway, Resource
 from s3m_grpc.emulator.backend import Backend
-from s3m_grpc.emulator.facility import Downtime
+from s3m_grpc.emulator.facility import Downtime, Facility
 from s3m_grpc.emulator.faults import Fault, FaultPlan, fault_from_mapping
 from s3m_grpc.emulator.files import private_dir, write_private
 from s3m_grpc.emulator.model import EmulatorConfig, load_config
@@ -110,15 +110,12 @@ class Emulator:
         self.faults = FaultPlan(seed=seed)
         self.faults.extend(fault_from_mapping(f) for f in self.config.faults)
         self.faults.extend(faults)
-        self.downtimes = [Downtime.from_mapping(d) for d in self.config.downtimes] + [
-            d if isinstance(d, Downtime) else Downtime.parse(d) for d in downtimes
-        ]
-        unknown = sorted({d.resource for d in self.downtimes} - set(self.config.resources))
-        if unknown:
-            raise ConfigurationError(
-                f"downtime for unknown resource {', '.join(unknown)}; "
-                f"the resources are {', '.join(self.config.resources)}"
-            )
+        # Checked now (a downtime of an unknown resource is refused before anything starts).
+        self.facility = Facility(
+            self.config.resources,
+            [Downtime.from_mapping(d) for d in self.config.downtimes]
+            + [d if isinstance(d, Downtime) else Downtime.parse(d) for d in downtimes],
+        )
         self.token_expires = token_expires
         self._state_dir = Path(state_dir) if state_dir is not None else None
         if work_dir is None and self._state_dir is not None:
@@ -234,7 +231,7 @@ class Emulator:
             tokens=self._tokens,
             readonly_tokens=self._readonly,
             faults=self.faults,
-            downtimes=self.downtimes,
+            facility=self.facility,
             token_expires=self.token_expires,
         )
         self._grpc_server, self.grpc_port = await start_grpc(

@@ -194,17 +194,17 @@ class Facility:
 
     def __init__(self, resources: Iterable[str], downtimes: Iterable[Downtime] = ()) -> None:
         self.resources = list(resources)
-        self.downtimes = list(downtimes)
-        unknown = sorted({d.resource for d in self.downtimes} - set(self.resources))
-        if unknown:
-            raise ConfigurationError(
-                f"downtime for unknown resource {', '.join(unknown)}; "
-                f"the resources are {', '.join(self.resources)}"
-            )
+        self.downtimes: list[Downtime] = []
+        for downtime in downtimes:
+            self.add(downtime)
 
     def add(self, downtime: Downtime) -> None:
-        """Put a resource in a downtime (current or upcoming) from now on."""
-        Facility(self.resources, [downtime])  # the same check
+        """Put a resource in a downtime (current or upcoming); ConfigurationError for an unknown resource."""
+        if downtime.resource not in self.resources:
+            raise ConfigurationError(
+                f"downtime for unknown resource {downtime.resource}; "
+                f"the resources are {', '.join(self.resources)}"
+            )
         self.downtimes.append(downtime)
 
     def current(self, now: dt.datetime) -> list[Downtime]:

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 JSON = "application/json"
 
 
+def admit(gateway: Gateway, api: ApiVersion, token: str | None) -> None:
+    """UNAUTHENTICATED (ApiError) unless the API is open or the token is valid: before any body is read."""
+    if api.authenticated:
+        gateway.authenticate(token)
+
+
 class FacilityAnswers:
     """Status and TokenControl replies for one gateway, as upb messages."""
 
@@ -37,7 +43,7 @@ class FacilityAnswers:
         self.gateway = gateway
 
     def answer(self, rpc: Rpc, request: Any, token: str | None) -> Any:
-        """The reply to `rpc`; ApiError when the gateway refuses it."""
+        """The reply to `rpc` (after ``admit``); ApiError when the gateway refuses it."""
         now = dt.datetime.now(UTC)
         facility = self.gateway.facility
         status = STATUS.upb
@@ -116,13 +122,13 @@ class FacilityService:
 
     def _handler(self, rpc: Rpc) -> Any:
         async def handle(stream: Any) -> None:
-            token = stream.metadata.get(AUTHORIZATION_KEY)
+            value = stream.metadata.get(AUTHORIZATION_KEY)
+            token = value if isinstance(value, str) else None
             try:
-                if self.api.authenticated:
-                    self.answers.gateway.authenticate(token if isinstance(token, str) else None)
+                admit(self.answers.gateway, self.api, token)
                 message = await read_request(stream, stream._recv_type)
                 refuse_unknown_fields(message)
-                reply = self.answers.answer(rpc, message, token if isinstance(token, str) else None)
+                reply = self.answers.answer(rpc, message, token)
             except ApiError as error:
                 raise GRPCError(Status(error.grpc_status), error.error.description) from None
             await stream.send_message(reply)
@@ -144,8 +150,7 @@ def _rest_handler(answers: FacilityAnswers, api: ApiVersion, rpc: Rpc) -> Any:
     async def handle(request: web.Request) -> web.Response:
         token = request.headers.get("Authorization")
         try:
-            if api.authenticated:
-                answers.gateway.authenticate(token)
+            admit(answers.gateway, api, token)
             message = empty_pb2.Empty() if rpc.request == "Empty" else getattr(api.upb, rpc.request)()
             for name, value in request.match_info.items():
                 setattr(message, name, value)
@@ -162,4 +167,4 @@ def _rest_handler(answers: FacilityAnswers, api: ApiVersion, rpc: Rpc) -> Any:
     return handle
 
 
-__all__ = ["FacilityAnswers", "FacilityService", "add_routes"]
+__all__ = ["FacilityAnswers", "FacilityService", "add_routes", "admit"]

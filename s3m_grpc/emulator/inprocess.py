@@ -79,11 +79,10 @@ class InProcessTransport(Transport):
 
 def _facility_answer(gateway: Gateway, call: Call, token: str | None) -> bytes:
     """A Status or TokenControl reply, as the gRPC front end would send it (ApiError on refusal)."""
-    from s3m_grpc.emulator.facility_services import FacilityAnswers
+    from s3m_grpc.emulator.facility_services import FacilityAnswers, admit
     from s3m_grpc.emulator.grpc_server import refuse_unknown_fields
 
-    if call.version.authenticated:
-        gateway.authenticate(token)
+    admit(gateway, call.version, token)
     message = call.upb_request_class.FromString(call.request_bytes())
     refuse_unknown_fields(message)
     return bytes(FacilityAnswers(gateway).answer(call.rpc, message, token).SerializeToString())
