@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from s3m_grpc.journal import Element, Journal, state_dir
+from s3m_grpc.journal import Element, Journal, array_job_id
 
 
 @dataclass
@@ -43,10 +42,7 @@ def fold(indices: list[int]) -> str:
 def array_view(resource: str, directory: str | os.PathLike[str] | None = None) -> ArrayView:
     """What the journals of `resource` (every account) know of its arrays; empty without journals."""
     view = ArrayView()
-    folder = state_dir(directory)
-    if not folder.is_dir():
-        return view  # no journal yet: nothing to create just for looking
-    for path in sorted(Path(folder).glob(f"{resource}.*.sqlite")):
+    for path in Journal.existing(resource, directory):
         journal = Journal(path)
         try:
             for group_id in journal.groups():
@@ -56,15 +52,15 @@ def array_view(resource: str, directory: str | os.PathLike[str] | None = None) -
                     if element.label in arrays:
                         tasks.setdefault(element.label, []).append(element)
                 for label, elements in tasks.items():
-                    first = min(elements, key=lambda e: e.idx)
-                    if first.job_id is None:
+                    first = array_job_id(elements)  # what each task has as SLURM_ARRAY_JOB_ID
+                    if first is None:
                         continue  # nothing submitted yet: no array job id to show it under
                     for element in elements:
                         if element.job_id is not None:
-                            view.labels[element.job_id] = f"{first.job_id}_{element.idx}"
+                            view.labels[element.job_id] = f"{first}_{element.idx}"
                     held = [e.idx for e in elements if e.status == "held"]
                     if held:
-                        view.held.append((f"{first.job_id}_[{fold(held)}]", arrays[label] or "", len(held)))
+                        view.held.append((f"{first}_[{fold(held)}]", arrays[label] or "", len(held)))
         finally:
             journal.close()
     return view

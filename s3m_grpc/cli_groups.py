@@ -116,8 +116,14 @@ async def resume(slurm: Slurm, args: argparse.Namespace, out: Output) -> int:
         return EXIT_OK
     if args.wait:
         return await _drive(groups, args, out)
+    from s3m_grpc.driver import driver_of
+
+    driver = driver_of(slurm)  # one tick (one listing) for all of them, not one per group
     for group in groups:
-        _report(out, group, await group.submit())
+        driver.register(group)
+    await driver.tick()
+    for group in groups:
+        _report(out, group, group.summary())
     return EXIT_OK
 
 

@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from s3m_grpc.arrays import ArraySpec, element_environment, expand_path, first_element_script, parse_array
-from s3m_grpc.dependency import NEVER_SATISFIED, Dependency, Target, Verdict, evaluate, parse_dependency
+from s3m_grpc.dependency import (
+    NEVER_SATISFIED,
+    NOT_STARTED,
+    Dependency,
+    Target,
+    Verdict,
+    evaluate,
+    parse_dependency,
+)
 from s3m_grpc.driver import driver_of
 from s3m_grpc.errors import (
     ConfigurationError,
@@ -32,7 +40,7 @@ from s3m_grpc.errors import (
     Unauthenticated,
 )
 from s3m_grpc.job import AnyJobView, Job
-from s3m_grpc.journal import SINGLE, Element, Journal
+from s3m_grpc.journal import SINGLE, Element, Journal, array_job_id
 from s3m_grpc.slurmdefs import TERMINAL_STATES
 from s3m_grpc.spec import JobSpec
 from s3m_grpc.submission import new_key
@@ -84,11 +92,8 @@ class Entry:
 
     @property
     def array_job_id(self) -> int | None:
-        """The first submitted element's job id (``SLURM_ARRAY_JOB_ID``), once there is one.
-
-        Elements are submitted in index order and the first goes alone, so this is the lowest
-        index that reached Slurm (index 0 unless its dependency could never be met)."""
-        return min((e.job_id for e in self.elements if e.job_id is not None), default=None)
+        """The first submitted element's job id (``SLURM_ARRAY_JOB_ID``), once there is one."""
+        return array_job_id(self.elements)
 
 
 class JobGroup:
@@ -218,7 +223,7 @@ class JobGroup:
                     done += 1
                     if state != "COMPLETED" or element.exit_code not in (0, None):
                         failed.append(entry.name(element))
-                elif state not in ("HELD", "SUBMITTING", "SUBMITTED", "PENDING"):
+                elif state not in NOT_STARTED - {"UNKNOWN"}:
                     running += 1
         total = sum(counts.values())
         return Summary(total, counts, done, running, total - done - running, failed, never)
@@ -280,27 +285,36 @@ class JobGroup:
         out: list[tuple[Entry, int]] = []
         for entry in self.entries.values():
             active = sum(e.status in ("sending", "submitted") for e in entry.elements)
+            # Per entry, not per element: nothing below changes a job id or starts a send.
+            first = entry.array is not None and entry.array_job_id is None
+            sending = any(e.status == "sending" for e in entry.elements)
+            terms = entry.dependency.terms if entry.dependency is not None else ()
+            per_index = any(t.kind == "aftercorr" for t in terms)  # else one verdict serves all elements
+            verdicts: dict[bool, Verdict] = {}  # by `singleton`, which an element of this entry may change
             for position, element in enumerate(entry.elements):
                 if element.status != "held":
                     continue
                 if entry.dependency is not None:
                     singleton = (entry.spec.name or "") not in busy_names
                     index = None if element.idx == SINGLE else element.idx
-                    verdict = evaluate(entry.dependency, resolve, index=index, singleton=singleton)
+                    verdict = verdicts.get(singleton) if not per_index else None
+                    if verdict is None:
+                        verdict = evaluate(entry.dependency, resolve, index=index, singleton=singleton)
+                        if not per_index:
+                            verdicts[singleton] = verdict
                     if verdict is Verdict.NEVER:
                         self._set(entry, position, status="never", state=NEVER_SATISFIED)
                         continue
                     if verdict is Verdict.WAIT:
                         continue
-                first = entry.array is not None and entry.array_job_id is None
                 if entry.array is not None:
-                    if first and any(e.status == "sending" for e in entry.elements):
+                    if first and sending:
                         break  # the first element's job id is every other element's SLURM_ARRAY_JOB_ID
                     if entry.array.limit is not None and active >= entry.array.limit:
                         break
                 out.append((entry, position))
                 active += 1
-                if any(t.kind == "singleton" for t in (entry.dependency.terms if entry.dependency else ())):
+                if any(t.kind == "singleton" for t in terms):
                     busy_names.add(entry.spec.name or "")
                 if first:
                     break  # alone: the others need its id

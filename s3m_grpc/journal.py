@@ -20,7 +20,7 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -110,6 +110,12 @@ class Journal:
         """The journal of `resource` and `account` (None: the token's default account)."""
         name = f"{_NAME.sub('_', resource)}.{_NAME.sub('_', account or 'default')}.sqlite"
         return cls(state_dir(directory) / name)
+
+    @staticmethod
+    def existing(resource: str, directory: str | os.PathLike[str] | None = None) -> list[Path]:
+        """The journals of `resource` already written, for every account (none: nothing is created)."""
+        folder = state_dir(directory)
+        return sorted(folder.glob(f"{_NAME.sub('_', resource)}.*.sqlite")) if folder.is_dir() else []
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -226,4 +232,12 @@ def spec_from_json(text: str) -> JobSpec:
     return JobSpec(**orjson.loads(text))
 
 
-__all__ = ["SINGLE", "Element", "Journal", "spec_from_json", "spec_to_json", "state_dir"]
+def array_job_id(elements: Iterable[Element]) -> int | None:
+    """An array's ``SLURM_ARRAY_JOB_ID``: its first submitted element's job id, once there is one.
+
+    Elements are submitted in index order and the first goes alone, so this is the lowest job id
+    (index 0's, unless its dependency could never be met)."""
+    return min((e.job_id for e in elements if e.job_id is not None), default=None)
+
+
+__all__ = ["SINGLE", "Element", "Journal", "array_job_id", "spec_from_json", "spec_to_json", "state_dir"]
