@@ -46,6 +46,7 @@ from s3m_grpc.call import Call
 from s3m_grpc.client import Slurm
 from s3m_grpc.codec import FAST, decode
 from s3m_grpc.factory import S3MClientFactory
+from s3m_grpc.reply import Reply
 from s3m_grpc.rpc import BY_NAME, VERSIONS
 from s3m_grpc.views import JobView, Listing
 
@@ -109,10 +110,10 @@ async def p1_p2_p5(env: Env, jobs: int, repeats: int, bp_jobs: int) -> list[Row]
     async with Slurm(env.grpc_target, token_file=env.header) as slurm:
         ours_e2e = await median(lambda: _touch(slurm), repeats)
         assert await _touch(slurm) == touch_messages(raw_reply)
-    call = Call.make(BY_NAME["GetJobs"], VERSIONS["v0.0.43"], "defiant", None)
+    call = Call(BY_NAME["GetJobs"], VERSIONS["v0.0.43"], "defiant", None)
 
     async def ours_decode() -> int:
-        return touch_views(Listing(decode(call, raw_bytes, FAST).items("jobs"), JobView))
+        return touch_views(Listing(decode(call, Reply.of(raw_bytes), FAST).items("jobs"), JobView))
 
     async def upb_decode() -> int:
         return touch_messages(env.pb2.JobsResp.FromString(raw_bytes))
@@ -323,17 +324,18 @@ if sys.argv[1] == "upb":
 else:
     from s3m_grpc.call import Call
     from s3m_grpc.codec import FAST, decode
+    from s3m_grpc.reply import Reply
     from s3m_grpc.rpc import BY_NAME, VERSIONS
     from s3m_grpc.views import JobView, Listing
 
-    call = Call.make(BY_NAME["GetJobs"], VERSIONS["v0.0.43"], "defiant", None)
-    decode(call, b"", FAST)  # the modules' first use, before the baseline is taken
+    call = Call(BY_NAME["GetJobs"], VERSIONS["v0.0.43"], "defiant", None)
+    decode(call, Reply.of(b""), FAST)  # the modules' first use, before the baseline is taken
 before = status("VmRSS:")
 if sys.argv[1] == "upb":
     reply = slurm_pb2.JobsResp.FromString(raw)
     total = sum(j.job_id + len(j.job_state[0]) + len(j.name) for j in reply.jobs)
 else:
-    jobs = Listing(decode(call, raw, FAST).items("jobs"), JobView)
+    jobs = Listing(decode(call, Reply.of(raw), FAST).items("jobs"), JobView)
     total = sum(j.job_id + len(j.state) + len(j.name) for j in jobs)
 print(status("VmHWM:") - before, total)
 """

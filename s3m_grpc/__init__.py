@@ -22,6 +22,7 @@ if typing.TYPE_CHECKING:
     from s3m_grpc.factory import S3MClientFactory
     from s3m_grpc.group import JobGroup
     from s3m_grpc.job import Backoff, Job
+    from s3m_grpc.reply import Reply
     from s3m_grpc.retry import RetryPolicy
     from s3m_grpc.spec import JobSpec
     from s3m_grpc.sync import SyncJob, SyncSlurm
@@ -44,6 +45,7 @@ __all__ = [
     "MockTransport",
     "NodeView",
     "PartitionView",
+    "Reply",
     "ReservationView",
     "RetryPolicy",
     "S3MClientFactory",
@@ -75,6 +77,7 @@ _LAZY = {
     "Job": "s3m_grpc.job",
     "Backoff": "s3m_grpc.job",
     "JobSpec": "s3m_grpc.spec",
+    "Reply": "s3m_grpc.reply",
     "RetryPolicy": "s3m_grpc.retry",
     "FallbackPolicy": "s3m_grpc.transports",
     "MockTransport": "s3m_grpc.transports",

@@ -1,16 +1,16 @@
 """``Call``: one RPC as a frozen value, built once at the top and handed down to the transport.
 
 It carries the RPC's row, the API version, the resource, the request, the token, the caller's own
-metadata and the call's overall timeout, and derives what each transport needs from them: the gRPC
-path and metadata, the request's protobuf bytes, or its Slurm JSON with the path and query values.
-Nothing below it parses a path or unpacks metadata again.
+metadata and the call's overall timeout, and derives once what each transport sends: the gRPC path
+and metadata, the request's protobuf bytes, or its Slurm JSON with the path and query values.
+Nothing below it parses a path, unpacks metadata or encodes the request again.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Final
 
 from google.protobuf.message import Message
@@ -33,41 +33,58 @@ _PLACEHOLDER: Final = re.compile(r"{([a-z_]+)}")
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One S3M call (SlurmIndirect, Status or TokenControl), whatever carries it."""
+    """One S3M call (SlurmIndirect, Status or TokenControl), whatever carries it.
+
+    Its wire forms are settled when it is made, once: retries and a fallback to REST send the
+    same bytes, a request changed afterwards changes nothing, and a transport only reads them.
+    """
 
     rpc: Rpc
     version: ApiVersion
     resource: str
     #: A betterproto or upb message of ``rpc.request`` (None for google.protobuf.Empty).
     request: Any
+    _: KW_ONLY
     token: Token | None = None
     #: The caller's own metadata, already checked (never authorization or olcf-resource).
     metadata: Metadata = ()
     #: The whole call's deadline in seconds (retries included); None: none.
     timeout: float | None = None
-    #: Path and query values from the request (job_id, signal, flags, resource_name, grpc_permissions),
-    #: checked when the call is made.
-    params: Mapping[str, str] = field(default_factory=dict)
 
-    @classmethod
-    def make(
-        cls,
-        rpc: Rpc,
-        version: ApiVersion,
-        resource: str,
-        request: Any,
-        *,
-        token: Token | None = None,
-        metadata: Metadata = (),
-        timeout: float | None = None,
-    ) -> Call:
-        """Build a call, refusing before anything is sent a request value Slurm would not accept."""
-        return cls(rpc, version, resource, request, token, metadata, timeout, _params(rpc, request))
+    # Derived when the call is made (refusing what Slurm would not accept, before anything is sent).
+    #: Path and query values from the request (job_id, signal, flags, resource_name, grpc_permissions).
+    params: Mapping[str, str] = field(init=False)
+    #: The gRPC method path, ``/olcf.s3m.slurm.v0043.SlurmIndirect/GetJob``.
+    path: str = field(init=False)
+    #: The token's value for Authorization, or None (none set, or the open Status API).
+    authorization: str | None = field(init=False)
+    #: gRPC metadata: authorization and routing first, then the caller's own keys.
+    grpc_metadata: Metadata = field(init=False)
+    #: The request in protobuf's wire format.
+    request_bytes: bytes = field(init=False)
+    #: The body REST posts, as Slurm JSON (field names as keys, integers as numbers, unset fields
+    #: left out); None for the rows whose values travel in the path and query alone.
+    request_json: dict[str, Any] | None = field(init=False)
 
-    @property
-    def path(self) -> str:
-        """The gRPC method path, ``/olcf.s3m.slurm.v0043.SlurmIndirect/GetJob``."""
-        return self.version.grpc_path(self.rpc)
+    def __post_init__(self) -> None:
+        version, rpc, request = self.version, self.rpc, self.request
+        params = _params(rpc, request)  # first: a bad job id says so before any encoding
+        token = self.token
+        authorization = token.reveal() if token is not None and version.authenticated else None
+        grpc_metadata: Metadata = ((AUTHORIZATION_KEY, authorization),) if authorization is not None else ()
+        if version.routed:
+            grpc_metadata += ((RESOURCE_KEY, self.resource),)
+        data = _encode(rpc, request)
+        derived = {
+            "params": params,
+            "path": version.grpc_path(rpc),
+            "authorization": authorization,
+            "grpc_metadata": grpc_metadata + tuple(self.metadata),
+            "request_bytes": data,
+            "request_json": _request_json(self, data) if rpc.http_method == "POST" else None,
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)  # frozen: the dataclass way to set derived fields
 
     @property
     def upb_request_class(self) -> Any:
@@ -78,46 +95,40 @@ class Call:
             return empty_pb2.Empty
         return getattr(self.version.upb, self.rpc.request)
 
-    def authorization(self) -> str | None:
-        """The token's value for this call's Authorization, or None (none set, or the open Status API)."""
-        token = self.token
-        return token.reveal() if token is not None and self.version.authenticated else None
-
-    def grpc_metadata(self) -> list[tuple[str, str]]:
-        """Authorization and routing first, then the caller's own keys."""
-        out = [(RESOURCE_KEY, self.resource)] if self.version.routed else []
-        out += self.metadata
-        authorization = self.authorization()
-        if authorization is not None:
-            out.insert(0, (AUTHORIZATION_KEY, authorization))
-        return out
-
-    def request_bytes(self) -> bytes:
-        """The request in protobuf's wire format."""
-        request = self.request
-        if request is None:
-            return b""
-        if isinstance(request, Message):  # upb
-            return bytes(request.SerializeToString())
-        return bytes(request)  # betterproto
-
-    def request_json(self) -> dict[str, Any]:
-        """The request as Slurm JSON: field names as keys, integers as numbers, unset fields left out."""
-        from s3m_grpc.slurmjson import to_json
-
-        request = self.request
-        if request is None:
-            return {}
-        if not isinstance(request, Message):  # betterproto: its to_dict writes 64-bit ints as strings
-            request = self.upb_request_class.FromString(bytes(request))
-        return to_json(request)
-
     def __repr__(self) -> str:
         # The token is never shown; the request may be a whole batch script, so only its type.
         return (
             f"Call({self.rpc.name}, {self.version.name}, resource={self.resource!r}, "
             f"request={type(self.request).__name__}, timeout={self.timeout})"
         )
+
+
+def _encode(rpc: Rpc, request: Any) -> bytes:
+    """The request's protobuf bytes; a value protobuf cannot carry is refused here, before sending."""
+    if request is None:
+        return b""
+    try:
+        if isinstance(request, Message):  # upb
+            return bytes(request.SerializeToString())
+        return bytes(request)  # betterproto
+    except (TypeError, ValueError, OverflowError) as exc:  # betterproto: a str or float for an int
+        raise ConfigurationError(
+            f"the {rpc.name} request cannot be encoded ({type(exc).__name__}: {str(exc)[:120]}); "
+            "check its field types",
+            rpc=rpc.name,
+        ) from None
+
+
+def _request_json(call: Call, data: bytes) -> dict[str, Any]:
+    """The request as Slurm JSON, read from its bytes (betterproto's to_dict writes 64-bit ints as text)."""
+    from s3m_grpc.slurmjson import to_json
+
+    request = call.request
+    if request is None:
+        return {}
+    if not isinstance(request, Message):
+        request = call.upb_request_class.FromString(data)
+    return to_json(request)
 
 
 def _params(rpc: Rpc, request: Any) -> dict[str, str]:

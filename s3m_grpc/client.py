@@ -284,7 +284,8 @@ class Slurm:
             key = check_key(key) if key is not None else new_key()
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
-        request = spec.to_upb(self.api_version, comment=comment_with_key(spec.comment, key))
+        comment = comment_with_key(spec.comment, key)
+        request = spec.to_upb(self.api_version, comment=comment)
         notes: list[str] = []
         if self.checks:  # after every check of the input: PermissionDenied, downtime notes
             limit = spec.time_limit

@@ -1,7 +1,8 @@
-"""Replies, decoded in one place for every transport: strictly, into what the caller asked for.
+"""Replies, read in one place for every transport: their status, then strictly what the caller asked for.
 
-A transport hands back the reply as it came: protobuf bytes (gRPC) or a decoded JSON object (REST).
-``decode`` turns that into either
+A transport hands back the ``Reply`` as it came: protobuf bytes (gRPC) or the HTTP body (REST),
+with its status. ``decode`` raises the S3MError a failed status or an unusable body means (through
+``errors.error_for``, the one mapping), and otherwise turns the body into either
 
 * a betterproto message (what the generated stubs return): upb checks the bytes first, because
   betterproto's parser is lenient to a fault (it reads a truncated length-delimited field as an
@@ -19,15 +20,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+import orjson
 from google.protobuf.message import DecodeError
 
-from s3m_grpc.errors import JobRejected, ProtocolError, ServerError, SlurmError, SlurmWarning
+from s3m_grpc.errors import (
+    JobRejected,
+    ProtocolError,
+    S3MError,
+    ServerError,
+    SlurmError,
+    SlurmWarning,
+    error_for,
+)
 from s3m_grpc.slurmjson import SlurmJsonError, to_upb
 
 if TYPE_CHECKING:
     from s3m_grpc.call import Call
+    from s3m_grpc.reply import Reply
 
-Payload = bytes | dict[str, Any]
+#: How much of a body that is not JSON an error message quotes.
+_EXCERPT = 120
 
 
 class _Fast:
@@ -103,35 +115,101 @@ def _warning(value: Any) -> SlurmWarning:
     return SlurmWarning(_text(value, "description") or _text(value, "warning"), _text(value, "source"))
 
 
-def decode(call: Call, payload: Payload, want: Any) -> Any:
-    """The reply of `call` as `want` (a betterproto class, or FAST), after checking its Slurm errors."""
+def decode(call: Call, reply: Reply, want: Any) -> Any:
+    """The reply of `call` as `want` (a betterproto class, or FAST); a failure raised as its S3MError.
+
+    The steps keep one order: read the body, then raise what a failed status, an unusable body or
+    Slurm's ``errors[]`` mean, then convert.
+    """
     upb_class = getattr(call.version.upb, call.rpc.response)
-    name = call.rpc.response
-    if isinstance(payload, dict) and call.version.json == "proto3":  # Status, TokenControl over REST
-        message = _from_proto3_json(call, upb_class, payload)
-        fast = FastReply(message=message)
-    elif not isinstance(payload, dict):
-        try:
-            message = upb_class.FromString(bytes(payload))
-        except DecodeError as exc:
-            raise ProtocolError(f"the reply is not a valid {name}", rpc=call.rpc.name) from exc
-        fast = FastReply(message=message)
-    else:
-        fast = FastReply(json=payload, descriptor=upb_class.DESCRIPTOR)
-        message = None
-    raise_for_slurm_errors(call, fast)
+    fast = _read(call, reply, upb_class)
+    if fast is None or not reply.ok:
+        raise _failure(call, reply, fast)
     if want is FAST:
         return fast
+    message = fast.message
     if message is None:
         try:
-            message = to_upb(upb_class, payload)
+            message = to_upb(upb_class, fast.json)
         except (SlurmJsonError, ValueError, TypeError) as exc:
-            raise ProtocolError(f"the reply is not a valid {name}: {exc}", rpc=call.rpc.name) from exc
+            raise ProtocolError(
+                f"the reply is not a valid {call.rpc.response}: {exc}", rpc=call.rpc.name
+            ) from exc
     else:
         # betterproto does not check wire types: a field upb kept as unknown (the wrong wire type
         # for its number) would reach it as garbage. Only what upb understood is handed on.
         message.DiscardUnknownFields()
     return want().parse(bytes(message.SerializeToString()))
+
+
+def _read(call: Call, reply: Reply, upb_class: Any) -> FastReply | None:
+    """The reply's body as a FastReply; None when there is none to read (a gRPC status, no JSON object).
+
+    An OK reply carrying Slurm's ``errors[]`` is raised here; a failed one's are read by ``_failure``.
+    """
+    if reply.http_status is not None:  # REST: a JSON object, or nothing usable
+        data = reply.body if isinstance(reply.body, Mapping) else _json_object(reply.body)
+        if data is None:
+            return None
+        if call.version.json == "proto3" and reply.ok:  # Status, TokenControl
+            fast = FastReply(message=_from_proto3_json(call, upb_class, dict(data)))
+        else:  # Slurm JSON, or grpc-gateway's error body
+            fast = FastReply(json=data, descriptor=upb_class.DESCRIPTOR)
+    elif reply.ok:
+        try:
+            fast = FastReply(message=upb_class.FromString(bytes(reply.body)))  # type: ignore[arg-type]
+        except DecodeError as exc:
+            raise ProtocolError(f"the reply is not a valid {call.rpc.response}", rpc=call.rpc.name) from exc
+    else:
+        return None  # a gRPC status: its code, message and details say it all
+    if reply.ok:
+        raise_for_slurm_errors(call, fast)
+    return fast
+
+
+def _json_object(body: Any) -> Mapping[str, Any] | None:
+    try:
+        data = orjson.loads(body) if body else None  # Slurm always answers with a JSON object
+    except orjson.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _failure(call: Call, reply: Reply, fast: FastReply | None) -> S3MError:
+    """The S3MError for a failed status, or for a body that is not S3M's answer."""
+    rpc = call.rpc.name
+    status = reply.http_status
+    if status is None:  # gRPC: the status and its details
+        return error_for(
+            reply.message, grpc_code=reply.grpc_code, errors=reply.errors, warnings=reply.warnings, rpc=rpc
+        )
+    if status < 400 and not 200 <= status < 300:
+        # A redirect (not followed: it would carry the token) or an interim reply is never the
+        # answer, whatever its body says: a captive portal or a stray proxy could invent one.
+        return ProtocolError(
+            f"HTTP {status}: not S3M's answer (redirects are not followed)", rpc=rpc, status_code=status
+        )
+    if fast is None:
+        body = reply.body if isinstance(reply.body, bytes) else b""
+        text = body[:_EXCERPT].decode("utf-8", "replace").replace("\n", " ")
+        kind = "an empty" if not body else "a non-JSON"
+        message = f"HTTP {status} with {kind} body" + (f": {text!r}" if text else "")
+        if status < 400:
+            return ProtocolError(message, rpc=rpc, status_code=status)
+        return error_for(message, http_status=status, rpc=rpc, retry_after=reply.retry_after)
+    errors, warnings = fast.errors, fast.warnings
+    message = (errors[0].description or errors[0].error) if errors else f"HTTP {status}"
+    said = (fast.json or {}).get("message")
+    if not errors and isinstance(said, str) and said:
+        message = f"HTTP {status}: {said[:300]}"  # grpc-gateway's body (Status, TokenControl)
+    return error_for(
+        message,
+        http_status=status,
+        errors=errors,
+        warnings=warnings,
+        rpc=rpc,
+        retry_after=reply.retry_after,
+    )
 
 
 def _from_proto3_json(call: Call, upb_class: Any, payload: dict[str, Any]) -> Any:

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from s3m_grpc._version import __version__
 from s3m_grpc.errors import ConfigurationError
-from s3m_grpc.rpc import Rpc
 
 log = logging.getLogger("s3m_grpc.config")
 
@@ -65,11 +64,6 @@ class Timeouts:
     def __post_init__(self) -> None:
         for name in ("ping", "call", "listing", "submit"):
             _positive(f"Timeouts.{name}", getattr(self, name), allow_none=True)
-
-    def for_rpc(self, rpc: Rpc) -> float | None:
-        """The default timeout of an RPC."""
-        value: float | None = getattr(self, rpc.timeout)
-        return value
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -213,18 +213,18 @@ async def test_factory_sends_the_raw_token_and_resource_on_every_call() -> None:
     calls = [call for call, _ in mock.calls]
     assert [c.rpc.name for c in calls] == [rpc.name for rpc in RPCS] + ["Ping", "Ping"]
     for call in calls[: len(RPCS)]:
-        assert call.grpc_metadata() == [
+        assert list(call.grpc_metadata) == [
             ("authorization", TOKEN),  # raw: no "Bearer" prefix
             ("olcf-resource", "defiant"),
             ("x-project", "stf040"),
         ], call
-    assert calls[-2].grpc_metadata() == [
+    assert list(calls[-2].grpc_metadata) == [
         ("authorization", TOKEN),
         ("olcf-resource", "odo"),
         ("x-project", "stf040"),
         ("x-trace", "t1"),
     ]
-    assert calls[-1].grpc_metadata()[:2] == [("authorization", TOKEN), ("olcf-resource", "wombat")]
+    assert list(calls[-1].grpc_metadata[:2]) == [("authorization", TOKEN), ("olcf-resource", "wombat")]
     for call in calls:
         assert TOKEN not in repr(call)
         assert all(key != "authorization" for key, _ in call.metadata)  # the token is not caller data
@@ -235,7 +235,7 @@ async def test_the_high_level_client_sends_the_token_too() -> None:
     async with Slurm("s3m.example.org", TOKEN, resource="odo", transport=mock) as slurm:
         await slurm.ping()
     [(call, _)] = mock.calls
-    assert call.grpc_metadata()[:2] == [("authorization", TOKEN), ("olcf-resource", "odo")]
+    assert list(call.grpc_metadata[:2]) == [("authorization", TOKEN), ("olcf-resource", "odo")]
     assert call.version.name == "v0.0.44"
 
 
@@ -243,7 +243,7 @@ async def test_without_a_token_no_authorization_is_sent() -> None:
     mock = MockTransport(_empty_reply)
     async with S3MClientFactory("s3m.example.org", transport=mock) as factory:
         await factory.create_client(SlurmIndirectStub).ping(Empty())
-    assert mock.calls[0][0].grpc_metadata() == [("olcf-resource", "defiant")]
+    assert list(mock.calls[0][0].grpc_metadata) == [("olcf-resource", "defiant")]
 
 
 async def test_caller_metadata_cannot_replace_the_token() -> None:

@@ -19,6 +19,7 @@ from s3m_apis_pb.slurm.v0043 import slurm_pb2 as pb43
 from s3m_grpc.call import Call
 from s3m_grpc.codec import FAST, FastReply, decode
 from s3m_grpc.errors import JobRejected, ProtocolError, ServerError, SlurmError, SlurmWarning
+from s3m_grpc.reply import Reply
 from s3m_grpc.rpc import BY_NAME, VERSIONS
 
 
@@ -29,7 +30,7 @@ def call(rpc: str, version: str = "v0.0.43") -> Call:
         request = getattr(api.upb, BY_NAME[rpc].request)(job_id="1203345")
     elif BY_NAME[rpc].request == "JobSubmitReq":
         request = api.upb.JobSubmitReq()
-    return Call.make(BY_NAME[rpc], api, "defiant", request)
+    return Call(BY_NAME[rpc], api, "defiant", request)
 
 
 # Bytes betterproto reads without complaint, each as something the server never sent (a GetJob reply).
@@ -65,7 +66,7 @@ def test_betterproto_alone_reads_garbage(data: bytes) -> None:
 @pytest.mark.parametrize("data", [*LENIENT, b"\x0a\x05ab", b"\x12\x02\x08", b"\x22\x02\x0a\xff"])
 def test_decode_refuses_garbage(data: bytes, want: Any) -> None:
     with pytest.raises(ProtocolError) as caught:
-        decode(call("GetJob"), data, want)
+        decode(call("GetJob"), Reply.of(data), want)
     assert caught.value.rpc == "GetJob"
     assert isinstance(caught.value.__cause__, DecodeError)
     assert "JobIdResp" in str(caught.value)
@@ -76,17 +77,17 @@ def test_decode_refuses_invalid_utf8_in_strings() -> None:
     with pytest.raises(UnicodeDecodeError):
         bp43.JobIdResp().parse(reply)  # betterproto fails, but not with a library error
     with pytest.raises(ProtocolError):
-        decode(call("GetJob"), reply, bp43.JobIdResp)
+        decode(call("GetJob"), Reply.of(reply), bp43.JobIdResp)
 
 
 def test_decode_gives_betterproto_messages() -> None:
     reply = bp43.JobIdResp(
         jobs=[bp43.SlurmDbJobDescription(job_id=1203345, name="lammps-sweep", user="alice")]
     )
-    got = decode(call("GetJob"), bytes(reply), bp43.JobIdResp)
+    got = decode(call("GetJob"), Reply.of(bytes(reply)), bp43.JobIdResp)
     assert isinstance(got, bp43.JobIdResp)
     assert got == reply
-    assert decode(call("Ping"), b"", bp43.PingResp) == bp43.PingResp()
+    assert decode(call("Ping"), Reply.of(b""), bp43.PingResp) == bp43.PingResp()
 
 
 def test_fast_keeps_the_upb_message() -> None:
@@ -94,7 +95,7 @@ def test_fast_keeps_the_upb_message() -> None:
         jobs=[pb43.SlurmJobDescription(job_id=7, name="a"), pb43.SlurmJobDescription(job_id=8, name="b")],
         last_update=pb43.Uint64NoVal(set=True, number=2**63 + 5),
     )
-    fast = decode(call("GetJobs"), reply.SerializeToString(), FAST)
+    fast = decode(call("GetJobs"), Reply.of(reply.SerializeToString()), FAST)
     assert isinstance(fast, FastReply)
     assert isinstance(fast.message, pb43.JobsResp)
     assert fast.json is None
@@ -107,7 +108,7 @@ def test_fast_keeps_the_upb_message() -> None:
 
 def test_fast_keeps_the_json_object_itself() -> None:
     payload = {"jobs": [{"job_id": 7, "job_state": ["RUNNING"]}], "last_update": {"set": True, "number": 1}}
-    fast = decode(call("GetJobs"), payload, FAST)
+    fast = decode(call("GetJobs"), Reply.of(payload), FAST)
     assert fast.message is None
     assert fast.json is payload  # no copy: listings are read lazily from it
     assert fast.items("jobs") is payload["jobs"]
@@ -119,7 +120,7 @@ def test_json_replies_become_betterproto_messages() -> None:
         "jobs": [{"job_id": 7, "name": "δ-run", "job_state": ["PENDING"], "a_key_from_a_newer_slurm": 1}],
         "last_update": {"set": True, "number": str(2**64 - 1)},  # ProtoJSON's 64-bit spelling
     }
-    got = decode(call("GetJobs"), payload, bp43.JobsResp)
+    got = decode(call("GetJobs"), Reply.of(payload), bp43.JobsResp)
     assert got.jobs[0].name == "δ-run"
     assert got.jobs[0].job_state == ["PENDING"]
     assert got.last_update.number == 2**64 - 1
@@ -127,7 +128,7 @@ def test_json_replies_become_betterproto_messages() -> None:
 
 def test_json_that_does_not_fit_the_message_is_a_protocol_error() -> None:
     with pytest.raises(ProtocolError, match="JobsResp"):
-        decode(call("GetJobs"), {"jobs": [{"job_id": "seven"}]}, bp43.JobsResp)
+        decode(call("GetJobs"), Reply.of({"jobs": [{"job_id": "seven"}]}), bp43.JobsResp)
 
 
 ERRORS = [
@@ -153,7 +154,7 @@ def test_slurm_errors_in_an_ok_reply_raise(want: Any) -> None:
         payload, want = {"jobs": [], "errors": ERRORS, "warnings": WARNINGS}, FAST
     target = bp43.JobIdResp if want == "betterproto" else want
     with pytest.raises(ServerError) as caught:
-        decode(call("GetJob"), payload, target)
+        decode(call("GetJob"), Reply.of(payload), target)
     assert not isinstance(caught.value, ProtocolError)  # the reply was valid; Slurm said no
     assert caught.value.errors == (SlurmError(2017, "Invalid job id specified", "", "_handle_job_get"),)
     assert caught.value.warnings == (SlurmWarning("Job was already sent signal SIGKILL", "_signal_job"),)
@@ -162,7 +163,7 @@ def test_slurm_errors_in_an_ok_reply_raise(want: Any) -> None:
 
 def test_warnings_alone_do_not_raise() -> None:
     payload = bytes(pb43.DeleteJobResp(warnings=WARNINGS).SerializeToString())
-    assert decode(call("DeleteJob"), payload, FAST).warnings == [
+    assert decode(call("DeleteJob"), Reply.of(payload), FAST).warnings == [
         SlurmWarning("Job was already sent signal SIGKILL", "_signal_job")
     ]
 
@@ -173,7 +174,7 @@ def test_a_submission_without_job_id_and_with_errors_is_rejected(form: str) -> N
     if form == "json":
         payload = {"errors": ERRORS, "warnings": []}
     with pytest.raises(JobRejected) as caught:
-        decode(call("PostJobSubmit"), payload, bp43.JobSubmitResp)
+        decode(call("PostJobSubmit"), Reply.of(payload), bp43.JobSubmitResp)
     assert caught.value.errors[0].error_number == 2017
     assert caught.value.rpc == "PostJobSubmit"
 
@@ -184,10 +185,10 @@ def test_a_submission_with_job_id_and_errors_returns_normally(form: str) -> None
     payload: Any = reply_bytes("JobSubmitResp", job_id=1203349, step_id="batch")
     if form == "json":
         payload = {"job_id": 1203349, "step_id": "batch", "errors": ERRORS, "warnings": WARNINGS}
-    got = decode(call("PostJobSubmit"), payload, bp43.JobSubmitResp)
+    got = decode(call("PostJobSubmit"), Reply.of(payload), bp43.JobSubmitResp)
     assert got.job_id == 1203349
     assert got.errors[0].error_number == 2017
-    fast = decode(call("PostJobSubmit"), payload, FAST)
+    fast = decode(call("PostJobSubmit"), Reply.of(payload), FAST)
     assert fast.field("job_id") == 1203349
     assert fast.errors[0].error_number == 2017
 
@@ -197,5 +198,5 @@ def test_a_field_of_the_wrong_wire_type_does_not_reach_betterproto() -> None:
     v42 = bp42.PingResp(
         meta=bp42.MetaResp(slurm=bp42.MetaSlurmResp(version=bp42.MetaSlurmVersionResp(major=25)))
     )
-    got = decode(call("Ping"), bytes(v42), bp43.PingResp)
+    got = decode(call("Ping"), Reply.of(bytes(v42)), bp43.PingResp)
     assert isinstance(got.meta.slurm.version.major, str)

@@ -8,10 +8,12 @@ REST twin), and against the emulator's injected statuses.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import inspect
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -164,6 +166,23 @@ def test_slurm_errors_in_messages() -> None:
 
 
 # -- error_for: the one mapping ---------------------------------------------------------------------
+
+
+def test_replies_are_mapped_in_one_place() -> None:
+    # Transports return a Reply whatever its status; only the codec turns one into an S3MError.
+    # A transport that called error_for again would bring back a second, drifting mapping.
+    package = Path(errors.__file__).parent
+    callers = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "errors.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", "")) == "error_for"
+    )
+    assert callers == ["codec.py"] * len(callers)
+    assert callers, "codec.decode maps every failed reply through error_for"
+
 
 NOT_FOUND_2017 = [SlurmError(2017, "Invalid job id specified", "Invalid job id specified", "slurm_get_job")]
 

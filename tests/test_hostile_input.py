@@ -2,11 +2,11 @@
 random or mutated bytes and JSON reach every decoder with only typed errors coming out.
 
 * Job ids, signals and flags go into URL paths, queries and metadata: ``../1``, ``%2F``, a newline,
-  NUL, Arabic-Indic digits or an over-long value must be a ConfigurationError from ``Call.make``,
+  NUL, Arabic-Indic digits or an over-long value must be a ConfigurationError from ``Call(...)``,
   whichever transport would carry the call (MockTransport records nothing; the real transports,
   pointed at a closed port, would fail with ConnectError if they had tried).
-* ``codec.decode`` (every response of every API version, from bytes and from JSON),
-  ``slurmjson.normalize`` and the REST transport's ``_decode`` let only S3MErrors (SlurmJsonError for
+* ``codec.decode`` (every response of every API version, from bytes, from JSON and as HTTP bodies)
+  and ``slurmjson.normalize`` let only S3MErrors (SlurmJsonError for
   normalize) escape, and a bad protobuf reply is a ProtocolError.
 """
 
@@ -30,9 +30,10 @@ from s3m_grpc import MockTransport, RetryPolicy, S3MClientFactory, Slurm, Timeou
 from s3m_grpc.call import Call
 from s3m_grpc.codec import FAST, FastReply, decode
 from s3m_grpc.config import EMULATOR_HOST_ENV, EMULATOR_REST_ENV
+from s3m_grpc.reply import Reply
 from s3m_grpc.rpc import BY_NAME, RPCS, VERSIONS, ApiVersion, Rpc
 from s3m_grpc.slurmjson import SlurmJsonError, normalize, to_json
-from s3m_grpc.transports.rest_transport import _decode
+from s3m_grpc.transports.rest_transport import retry_after as parse_retry_after
 
 F = FieldDescriptor
 V43 = VERSIONS["v0.0.43"]
@@ -93,21 +94,19 @@ def _hostile_requests(version: ApiVersion) -> Iterator[tuple[Rpc, Any]]:
 
 
 @pytest.mark.parametrize("version", sorted(VERSIONS))
-def test_call_make_refuses_hostile_values(version: str) -> None:
+def test_call_refuses_hostile_values(version: str) -> None:
     api = VERSIONS[version]
     for rpc, request in _hostile_requests(api):
         with pytest.raises(errors.ConfigurationError, match="invalid"):
-            Call.make(rpc, api, "defiant", request)
+            Call(rpc, api, "defiant", request)
     # A job id of the wrong type (a betterproto field can be assigned anything) is refused too.
     with pytest.raises(errors.ConfigurationError):
-        Call.make(BY_NAME["GetJob"], api, "defiant", api.betterproto.JobIdReq(job_id=5))  # type: ignore[arg-type]
+        Call(BY_NAME["GetJob"], api, "defiant", api.betterproto.JobIdReq(job_id=5))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("job_id", ["1", "123", "4294967294", "123_4", "123+1", "1" * 10])
-def test_call_make_accepts_what_slurm_accepts(job_id: str) -> None:
-    call = Call.make(
-        BY_NAME["DeleteJob"], V43, "defiant", V43.upb.DeleteJobReq(job_id=job_id, signal="SIGTERM")
-    )
+def test_call_accepts_what_slurm_accepts(job_id: str) -> None:
+    call = Call(BY_NAME["DeleteJob"], V43, "defiant", V43.upb.DeleteJobReq(job_id=job_id, signal="SIGTERM"))
     assert call.params == {"job_id": job_id, "signal": "SIGTERM"}
 
 
@@ -118,7 +117,7 @@ def test_call_make_accepts_what_slurm_accepts(job_id: str) -> None:
 def test_request_checks_accept_only_what_slurm_accepts(job_id: str, signal: str, flags: str) -> None:
     request = V43.betterproto.DeleteJobReq(job_id=job_id, signal=signal, flags=flags)
     try:
-        call = Call.make(BY_NAME["DeleteJob"], V43, "defiant", request)
+        call = Call(BY_NAME["DeleteJob"], V43, "defiant", request)
     except errors.ConfigurationError:
         return
     sent = job_id + signal + flags
@@ -255,7 +254,7 @@ def _call(version: ApiVersion, rpc: Rpc) -> Call:
         request = version.upb.DeleteJobReq(job_id="1")
     elif rpc.request == "JobSubmitReq":
         request = version.upb.JobSubmitReq()
-    return Call.make(rpc, version, "defiant", request)
+    return Call(rpc, version, "defiant", request)
 
 
 def _check_bytes(version: ApiVersion, rpc: Rpc, data: bytes) -> None:
@@ -268,7 +267,7 @@ def _check_bytes(version: ApiVersion, rpc: Rpc, data: bytes) -> None:
         expected = None
     for want in (FAST, getattr(version.betterproto, rpc.response)):
         try:
-            result = decode(call, data, want)
+            result = decode(call, Reply.of(data), want)
         except errors.ProtocolError:
             assert expected is None, "upb reads these bytes; they are not a protocol error"
             continue
@@ -318,8 +317,8 @@ def test_unmutated_samples_decode_to_the_same_message(version: ApiVersion, rpc: 
     sample = _sample(version, rpc)
     data = sample.SerializeToString()
     call = _call(version, rpc)
-    assert decode(call, data, FAST).message == sample
-    reply = decode(call, data, getattr(version.betterproto, rpc.response))
+    assert decode(call, Reply.of(data), FAST).message == sample
+    reply = decode(call, Reply.of(data), getattr(version.betterproto, rpc.response))
     assert bytes(reply) == data
 
 
@@ -339,7 +338,7 @@ def test_a_betterproto_reply_holds_only_what_upb_read(version: ApiVersion, rpc: 
     except DecodeError:
         return
     try:
-        reply = decode(_call(version, rpc), data, getattr(version.betterproto, rpc.response))
+        reply = decode(_call(version, rpc), Reply.of(data), getattr(version.betterproto, rpc.response))
     except errors.S3MError:
         return
     expected.DiscardUnknownFields()
@@ -351,9 +350,10 @@ def test_a_field_with_the_wrong_wire_type_is_not_handed_to_betterproto() -> None
     # PingResp.pings (field 4, repeated ControllerPingResp) sent as a varint: upb keeps it as an
     # unknown field; the betterproto reply must not contain the number 5 as a "ping".
     call = _call(V43, BY_NAME["Ping"])
-    reply = decode(call, b"\x20\x05", V43.betterproto.PingResp)
+    reply = decode(call, Reply.of(b"\x20\x05"), V43.betterproto.PingResp)
     assert all(isinstance(ping, V43.betterproto.ControllerPingResp) for ping in reply.pings)
-    inner = decode(call, b"\x22\x02\x08\x05", V43.betterproto.PingResp)  # a ping whose hostname is 5
+    # a ping whose hostname is 5:
+    inner = decode(call, Reply.of(b"\x22\x02\x08\x05"), V43.betterproto.PingResp)
     assert all(isinstance(ping.hostname, str) for ping in inner.pings)
 
 
@@ -424,11 +424,11 @@ def _check_normalize(version: ApiVersion, rpc: Rpc, value: Any) -> None:
 
 def _check_json_reply(version: ApiVersion, rpc: Rpc, value: Any) -> None:
     if not isinstance(value, dict):
-        return  # the REST transport hands decode() JSON objects only (see _decode)
+        return  # decode() reads a body that is no JSON object as a ProtocolError (tested above)
     call = _call(version, rpc)
     for want in (FAST, getattr(version.betterproto, rpc.response)):
         with contextlib.suppress(errors.S3MError):
-            decode(call, value, want)
+            decode(call, Reply.of(value), want)
 
 
 @pytest.mark.parametrize(("version", "rpc"), CASES, ids=CASE_IDS)
@@ -447,7 +447,7 @@ def test_the_unmutated_json_sample_is_accepted(version: ApiVersion, rpc: Rpc) ->
     cls = getattr(version.upb, rpc.response)
     sample = _sample(version, rpc)
     assert cls(**normalize(cls.DESCRIPTOR, to_json(sample), strict=True)) == sample
-    reply = decode(_call(version, rpc), to_json(sample), getattr(version.betterproto, rpc.response))
+    reply = decode(_call(version, rpc), Reply.of(to_json(sample)), getattr(version.betterproto, rpc.response))
     assert bytes(reply) == sample.SerializeToString()
 
 
@@ -475,19 +475,29 @@ def test_rest_decoding_raises_only_s3m_errors(
     )
     headers = httpx.Headers({"Retry-After": retry_after, "Content-Type": content_type})
     call = _call(version, rpc)
+    got = Reply.http(status, body, retry_after=parse_retry_after(headers.get("Retry-After")))
     try:
-        reply = _decode(status, headers, body, call)
+        reply = decode(call, got, FAST)
     except errors.S3MError as exc:
         failure = exc
     else:
         failure = None
     if failure is not None:
-        if status < 400:
+        try:
+            sent = json.loads(body)
+        except ValueError:
+            sent = None
+        slurm_errors = isinstance(sent, dict) and isinstance(sent.get("errors"), list) and sent["errors"]
+        if 200 <= status < 300 and slurm_errors:
+            assert isinstance(failure, errors.ServerError | errors.JobRejected), "Slurm's errors[] in a 2xx"
+        elif status < 400:
             assert isinstance(failure, errors.ProtocolError), "a 2xx/3xx body that is no JSON object"
         waited = getattr(failure, "retry_after", None)  # RateLimited's
         assert waited is None or waited >= 0
         return
-    assert status < 400
-    assert isinstance(reply, dict)
-    assert set(reply) == set(json.loads(body))
+    assert 200 <= status < 300
+    assert isinstance(reply, FastReply)
+    assert isinstance(reply.json, dict)
+    assert set(reply.json) == set(json.loads(body))
+    reply = reply.json
     _check_json_reply(version, rpc, reply)

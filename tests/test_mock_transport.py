@@ -1,8 +1,8 @@
 """``Slurm`` over a ``MockTransport``: everything above the transport, for real, without a socket.
 
-The handler gets the frozen ``Call`` and answers with Slurm JSON (or raises an S3MError); auth,
-routing, retries, decoding, Slurm ``errors[]`` and the exactly-once submission run as they do
-against a gateway.
+The handler gets the frozen ``Call`` and answers with Slurm JSON, protobuf or a ``Reply`` with a
+status (or raises an S3MError); auth, routing, retries, reading the status, Slurm ``errors[]`` and
+the exactly-once submission run as they do against a gateway.
 """
 
 from __future__ import annotations
@@ -17,10 +17,22 @@ import pytest
 from betterproto.lib.std.google.protobuf import Empty
 from s3m_apis_betterproto.slurm import v0043
 
-from s3m_grpc import Call, JobRecord, JobSpec, JobView, MockTransport, RetryPolicy, Slurm, errors
+from s3m_grpc import (
+    Call,
+    FallbackPolicy,
+    JobRecord,
+    JobSpec,
+    JobView,
+    MockTransport,
+    Reply,
+    RetryPolicy,
+    Slurm,
+    errors,
+)
 from s3m_grpc.codec import FAST, FastReply
 from s3m_grpc.rpc import BY_NAME, VERSIONS
 from s3m_grpc.submission import keys_in
+from s3m_grpc.transports.fallback import AutoTransport
 from tests.conftest import TOKEN
 
 FAST_RETRY = RetryPolicy(attempts=4, initial=0.001, maximum=0.002)
@@ -113,7 +125,7 @@ class FakeSlurm:
         }
 
     def PostJobSubmit(self, call: Call) -> dict[str, Any]:
-        body = call.request_json()
+        body = call.request_json
         self.submitted.append(body)
         job = body["job"]
         job_id = self.next_id
@@ -276,7 +288,7 @@ async def test_the_handler_sees_the_frozen_call() -> None:
     assert cancel.metadata == (("x-trace", "t1"),)
     assert cancel.timeout == 7
     assert cancel.path == "/olcf.s3m.slurm.v0044.SlurmIndirect/DeleteJob"
-    assert cancel.grpc_metadata()[:2] == [("authorization", TOKEN), ("olcf-resource", "odo")]
+    assert list(cancel.grpc_metadata[:2]) == [("authorization", TOKEN), ("olcf-resource", "odo")]
     assert (listing.rpc.name, listing.version.name, listing.request, dict(listing.params)) == (
         "GetJobs",
         "v0.0.44",
@@ -478,6 +490,96 @@ async def test_an_unusable_reply_is_a_protocol_error() -> None:
         with pytest.raises(errors.ProtocolError, match="JobsResp"):
             await slurm.jobs()
     assert rpc_names(mock) == ["GetJobs", "GetJobs"]  # retried once, as an idempotent call
+
+
+NO_SUCH_JOB = {"errors": [{"error_number": 2017, "error": "Invalid job id specified"}]}
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (Reply(grpc_code=5, message="no such job"), errors.NotFound),
+        (Reply(grpc_code=7, message="read-only token"), errors.PermissionDenied),
+        (Reply(grpc_code=3, errors=(errors.SlurmError(2017, "Invalid job id specified"),)), errors.NotFound),
+        (
+            Reply.http(404, b'{"errors": [{"error_number": 2017, "error": "Invalid job id"}]}'),
+            errors.NotFound,
+        ),
+        (Reply.http(400, {"errors": [{"error_number": 2017, "error": "Invalid job id"}]}), errors.NotFound),
+        (Reply.http(401, b""), errors.Unauthenticated),
+        (Reply.http(302, b'{"jobs": []}'), errors.ProtocolError),  # a redirect is never the answer
+        (Reply.http(200, b"<html>portal</html>"), errors.ProtocolError),
+    ],
+    ids=["grpc-5", "grpc-7", "grpc-3-2017", "http-404-2017", "http-400-2017", "http-401", "http-302", "html"],
+)
+async def test_a_status_the_handler_returns_is_read_as_every_transports_is(
+    reply: Reply, expected: type[errors.S3MError]
+) -> None:
+    slurm, mock = client(lambda call: reply, retry=RetryPolicy.none())
+    async with slurm:
+        with pytest.raises(errors.S3MError) as caught:
+            await slurm.job(7)
+    assert type(caught.value) is expected
+    assert caught.value.rpc == "GetJob"
+    assert rpc_names(mock) == ["GetJob"]
+
+
+async def test_a_429_reply_is_waited_out_as_the_server_asks() -> None:
+    replies = iter([Reply.http(429, b"", retry_after=0.001), Reply.http(503, b"down"), {"jobs": []}])
+    slurm, mock = client(lambda call: next(replies), retry=FAST_RETRY)
+    async with slurm:
+        assert list(await slurm.jobs()) == []
+    assert rpc_names(mock) == ["GetJobs"] * 3
+
+
+async def test_a_call_carries_the_request_as_it_was_when_made() -> None:
+    # Encoded once, when made: a request changed afterwards changes nothing, retries send the same
+    # bytes, and a value protobuf cannot carry is refused before the transport is asked.
+    sent: list[bytes] = []
+
+    def handler(call: Call) -> Any:
+        sent.append(call.request_bytes)
+        if len(sent) == 1:
+            raise errors.Unavailable("blip")
+        return {"jobs": []}
+
+    slurm, mock = client(handler, retry=FAST_RETRY)
+    api = VERSIONS["v0.0.43"]
+    request = v0043.JobIdReq(job_id="7")
+    async with slurm:
+        call = slurm.factory.make_call(BY_NAME["GetJob"], api, request)
+        request.job_id = "8"
+        await slurm.factory.invoke(call)
+        with pytest.raises(errors.ConfigurationError, match="cannot be encoded"):
+            slurm.factory.make_call(
+                BY_NAME["PostJobSubmit"],
+                api,
+                v0043.JobSubmitReq(job=v0043.JobSubmitReqJobDescription(tasks="four")),  # type: ignore[arg-type]
+            )
+    assert sent == [bytes(v0043.JobIdReq(job_id="7"))] * 2
+    assert call.params == {"job_id": "7"}
+    assert rpc_names(mock) == ["GetJob", "GetJob"]
+
+
+async def test_auto_falls_back_on_a_failed_channel_never_on_a_status_the_server_sent() -> None:
+    policy = FallbackPolicy(on=(errors.ConnectError, errors.Unavailable))
+    grpc_answers: list[Any] = []
+
+    def grpc(call: Call) -> Any:
+        answer = grpc_answers.pop(0)
+        if isinstance(answer, errors.S3MError):
+            raise answer
+        return answer
+
+    rest = MockTransport(lambda call: {"jobs": []})
+    auto = AutoTransport(lambda: MockTransport(grpc), lambda: rest, policy, where="g", rest_where="r")
+    call = Call(BY_NAME["GetJobs"], VERSIONS["v0.0.43"], "defiant", None)
+    grpc_answers.append(Reply(grpc_code=14, message="the gateway is restarting"))
+    got = await auto.unary(call, timeout=None)
+    assert (got.grpc_code, auto.active, rest.calls) == (14, "grpclib", [])  # the channel works: no switch
+    grpc_answers.append(errors.Unavailable("the connection ended during the call"))
+    got = await auto.unary(call, timeout=None)
+    assert (got.http_status, auto.active, len(rest.calls)) == (200, "rest", 1)
 
 
 async def test_invalid_values_are_refused_before_the_handler_runs() -> None:

@@ -352,8 +352,8 @@ def test_to_upb_and_to_request_are_the_same_bytes(version: str) -> None:
         assert bytes(request) == upb.SerializeToString()
         assert api.upb.JobSubmitReq.FromString(bytes(request)) == upb
         # And what the REST transport would send for the betterproto request is the JSON body.
-        call = Call.make(_submit_rpc(), api, "defiant", request)
-        assert call.request_json() == spec.to_json(version, comment="k")
+        call = Call(_submit_rpc(), api, "defiant", request)
+        assert call.request_json == spec.to_json(version, comment="k")
 
 
 def _submit_rpc() -> Any:
@@ -590,6 +590,6 @@ async def test_submit_sends_an_environment_without_the_token() -> None:
     assert job.job_id == 42
     sent = [call for call in seen if call.rpc.name == "PostJobSubmit"]
     assert len(sent) == 1
-    body = sent[0].request_json()
+    body = sent[0].request_json
     assert body["job"]["environment"] == ["PATH=/usr/bin", "TOKENISH=tok-abc"]
     assert body["job"]["script"] == SHEBANG

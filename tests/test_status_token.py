@@ -302,7 +302,7 @@ def test_the_token_never_goes_to_the_open_status_api() -> None:
     assert isinstance(rest, RestTransport)
     request = STATUS.upb.GetResourceRequest(resource_name="odo")
     status = factory.make_call(STATUS.rpc("GetResource"), STATUS, request)
-    assert status.grpc_metadata() == []
+    assert list(status.grpc_metadata) == []
     assert rest.headers_for(status) == {}
     assert rest.url_for(status) == ("http://127.0.0.1:2/olcf/v1alpha/status/odo", {})
     introspect = factory.make_call(
@@ -310,7 +310,7 @@ def test_the_token_never_goes_to_the_open_status_api() -> None:
         TOKEN_CONTROL,
         TOKEN_CONTROL.upb.IntrospectAuthTokenRequest(grpc_permissions=True),
     )
-    assert introspect.grpc_metadata() == [("authorization", TOKEN)]  # TokenControl needs it; no resource
+    assert list(introspect.grpc_metadata) == [("authorization", TOKEN)]  # TokenControl needs it; no resource
     assert rest.headers_for(introspect) == {"Authorization": TOKEN}
     assert rest.url_for(introspect) == (
         "http://127.0.0.1:2/olcf/v1/token/ctls/introspect",

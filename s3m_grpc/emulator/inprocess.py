@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from s3m_grpc._aio import bounded
-from s3m_grpc.errors import ConnectError, DeadlineExceeded, Unavailable, error_for
+from s3m_grpc.errors import ConnectError, DeadlineExceeded, Unavailable
+from s3m_grpc.reply import Reply
 from s3m_grpc.slurmjson import to_json
-from s3m_grpc.transports.base import Payload, Transport
+from s3m_grpc.transports.base import Transport
 
 if TYPE_CHECKING:
     from s3m_grpc.call import Call
@@ -30,47 +31,49 @@ class InProcessTransport(Transport):
     def __init__(self, gateway: Gateway) -> None:
         self._gateway: Gateway | None = gateway
 
-    async def unary(self, call: Call, *, timeout: float | None) -> Payload:
-        """The gateway's protobuf answer; its refusals raised as the wire transports raise them."""
+    async def unary(self, call: Call, *, timeout: float | None) -> Reply:
+        """The gateway's protobuf answer, or its refusal as the status the gRPC front end sends."""
         if self._gateway is None:
-            raise ConnectError("the in-process transport is closed", rpc=call.rpc.name)
-        answer: list[bytes] = []
+            raise ConnectError("the in-process transport is closed")
+        answer: list[Reply] = []
         if not await bounded(self._serve(self._gateway, call, answer), timeout):
-            raise DeadlineExceeded("deadline exceeded while waiting for the reply", rpc=call.rpc.name)
+            raise DeadlineExceeded("deadline exceeded while waiting for the reply")
         return answer[0]
 
-    async def _serve(self, gateway: Gateway, call: Call, answer: list[bytes]) -> None:
+    async def _serve(self, gateway: Gateway, call: Call, answer: list[Reply]) -> None:
         from s3m_grpc.emulator.api import ApiError, DropConnection, Request
         from s3m_grpc.emulator.grpc_server import faulted, refuse_unknown_fields
 
         rpc = call.rpc
-        token = call.authorization()  # None for the open Status API, as on the wire
+        token = call.authorization  # None for the open Status API, as on the wire
         request = Request("grpc", rpc, call.version.name, call.resource, token)
         try:
             if call.version.family != "slurm":  # Status, TokenControl: their own answers
-                answer.append(_facility_answer(gateway, call, token))
+                answer.append(Reply(_facility_answer(gateway, call, token)))
                 return
             scope = gateway.authenticate(token)
             if rpc.request != "Empty":
                 # Decoded from the bytes the wire would carry, with the server's own message class.
-                message = call.upb_request_class.FromString(call.request_bytes())
+                message = call.upb_request_class.FromString(call.request_bytes)
                 refuse_unknown_fields(message)
                 request.params = to_json(message)
             reply = await gateway.handle(request, scope=scope)
         except ApiError as error:
-            raise error_for(
-                error.error.description,
-                grpc_code=error.grpc_status,
-                errors=[error.error],
-                rpc=rpc.name,
-                retry_after=error.retry_after,
-            ) from None
+            answer.append(
+                Reply(
+                    grpc_code=error.grpc_status,
+                    message=error.error.description,
+                    errors=(error.error,),
+                    retry_after=error.retry_after,
+                )
+            )
+            return
         except DropConnection:
-            raise Unavailable("the connection was dropped (an injected fault)", rpc=rpc.name) from None
+            raise Unavailable("the connection was dropped (an injected fault)") from None
         data = faulted(reply, call.version, rpc)
         if data is None:
-            raise Unavailable("the connection was dropped after the call was accepted", rpc=rpc.name)
-        answer.append(data)
+            raise Unavailable("the connection was dropped after the call was accepted")
+        answer.append(Reply(data))
 
     async def aclose(self) -> None:
         """Detach from the gateway (the emulator keeps running)."""
@@ -83,7 +86,7 @@ def _facility_answer(gateway: Gateway, call: Call, token: str | None) -> bytes:
     from s3m_grpc.emulator.grpc_server import refuse_unknown_fields
 
     admit(gateway, call.version, token)
-    message = call.upb_request_class.FromString(call.request_bytes())
+    message = call.upb_request_class.FromString(call.request_bytes)
     refuse_unknown_fields(message)
     return bytes(FacilityAnswers(gateway).answer(call.rpc, message, token).SerializeToString())
 

@@ -11,14 +11,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from s3m_grpc.errors import ConfigurationError
-from s3m_grpc.transports.base import Payload, Transport
+from s3m_grpc.reply import Reply
+from s3m_grpc.transports.base import Transport
 from s3m_grpc.transports.fallback import FallbackPolicy
 from s3m_grpc.transports.mock import MockTransport
 
 if TYPE_CHECKING:
     from s3m_grpc.config import ChannelConfig
 
-__all__ = ["TRANSPORTS", "FallbackPolicy", "MockTransport", "Payload", "Transport", "make_transport"]
+__all__ = ["TRANSPORTS", "FallbackPolicy", "MockTransport", "Reply", "Transport", "make_transport"]
 
 
 def _grpclib(config: ChannelConfig, policy: FallbackPolicy) -> Transport:

@@ -1,21 +1,20 @@
 """The transport interface: one async unary call and a close. Everything else lives above it.
 
-A transport takes a ``Call`` (the RPC's row, version, resource, request, token and metadata, all
-decided above it) and returns the reply as it came: protobuf bytes, or a decoded JSON object. Its
-library's failures become ``s3m_grpc.errors`` through ``errors.error_for``; auth, routing, retries,
-deadlines, decoding and logging are the caller's.
+A transport takes a ``Call`` (the RPC's row, version, resource and metadata, and the request
+already encoded, all decided above it) and returns the ``Reply`` as it came, whatever its status:
+the body with its gRPC or HTTP status. It raises only when there is no reply (no connection, a
+drop, the deadline, a reply over the size limit), as an S3MError. Auth, routing, retries,
+deadlines, reading the reply and logging are the caller's.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from s3m_grpc.call import Call
-
-#: A reply as a transport returns it: protobuf bytes, or a JSON object.
-Payload = bytes | dict[str, Any]
+    from s3m_grpc.reply import Reply
 
 
 class Transport(ABC):
@@ -25,7 +24,7 @@ class Transport(ABC):
     name: ClassVar[str]
 
     @abstractmethod
-    async def unary(self, call: Call, *, timeout: float | None) -> Payload:
+    async def unary(self, call: Call, *, timeout: float | None) -> Reply:
         """Send `call` and return its reply; `timeout` is what is left of the call's deadline."""
 
     @abstractmethod

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from s3m_grpc.errors import ConnectError, S3MError
-from s3m_grpc.transports.base import Payload, Transport
+from s3m_grpc.transports.base import Transport
 
 if TYPE_CHECKING:
     from s3m_grpc.call import Call
+    from s3m_grpc.reply import Reply
 
 log = logging.getLogger("s3m_grpc.transport")
 
@@ -30,8 +31,9 @@ class FallbackPolicy:
 
     #: False: stay on gRPC and raise its errors.
     enabled: bool = True
-    #: Failures that trigger the switch. Only ConnectError (and subclasses) proves nothing was sent;
-    #: other classes listed here are honoured for idempotent RPCs only.
+    #: Failures of the gRPC channel that trigger the switch. Only ConnectError (and subclasses)
+    #: proves nothing was sent; other classes listed here are honoured for idempotent RPCs only. A
+    #: status the server sent is a reply, which proves the channel works: it never switches.
     on: tuple[type[S3MError], ...] = (ConnectError,)
     #: Keep using REST for the rest of the factory's life once switched.
     sticky: bool = True
@@ -67,7 +69,7 @@ class AutoTransport(Transport):
         """The transport calls currently go through: ``grpclib`` or ``rest``."""
         return "rest" if self.using_rest else "grpclib"
 
-    async def unary(self, call: Call, *, timeout: float | None) -> Payload:
+    async def unary(self, call: Call, *, timeout: float | None) -> Reply:
         """Try gRPC, unless it failed before; fall back as the policy allows."""
         if not self.using_rest:
             self._grpc = self._grpc or self._make_grpc()

@@ -1,4 +1,7 @@
-"""The grpcio transport: the same calls over grpc.aio's C-core channel, request and reply as bytes."""
+"""The grpcio transport: the same calls over grpc.aio's C-core channel, request and reply as bytes.
+
+A status the server sent comes back as a ``Reply``, read above with every other transport's.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +21,11 @@ from s3m_grpc.errors import (
     ReplyTooLarge,
     S3MError,
     Unavailable,
-    error_for,
 )
+from s3m_grpc.reply import Reply
 from s3m_grpc.status_details import DETAILS_KEY
 from s3m_grpc.status_details import decode as decode_details
-from s3m_grpc.transports.base import Payload, Transport
+from s3m_grpc.transports.base import Transport
 
 if TYPE_CHECKING:
     from s3m_grpc.call import Call
@@ -106,35 +109,31 @@ class GrpcioTransport(Transport):
         if channel is self._channel:  # not one retired meanwhile
             self._ready = True
 
-    async def unary(self, call: Call, *, timeout: float | None) -> Payload:
-        """One request, one response, grpcio failures translated to S3MError."""
+    async def unary(self, call: Call, *, timeout: float | None) -> Reply:
+        """One request, one response and its status; grpcio's failures raised as S3MErrors."""
         deadline = Deadline.after(timeout)
         channel, method = await self._method(call.path, deadline)
         remaining = deadline.remaining(floor=0.001)
         self._in_flight[channel] = self._in_flight.get(channel, 0) + 1
         try:
-            reply = await method(
-                call.request_bytes(), metadata=tuple(call.grpc_metadata()), timeout=remaining
-            )
+            reply = await method(call.request_bytes, metadata=call.grpc_metadata, timeout=remaining)
         except S3MError:
             raise
         except grpc.aio.AioRpcError as exc:
             if _connection_failed(exc, channel):
                 self._retire(channel)
-            raise _translate(exc, call) from exc
+            return _status(exc)
         except asyncio.CancelledError:
             raise
         except grpc.aio.UsageError as exc:  # the channel closed before the call began: nothing was sent
-            raise ConnectError(f"the channel closed before the call: {exc}", rpc=call.rpc.name) from exc
+            raise ConnectError(f"the channel closed before the call: {exc}") from exc
         except grpc.RpcError as exc:
-            raise Unavailable(f"gRPC call failed: {type(exc).__name__}", rpc=call.rpc.name) from exc
+            raise Unavailable(f"gRPC call failed: {type(exc).__name__}") from exc
         finally:
             self._call_ended(channel)
         if reply is None:
-            raise ProtocolError(
-                "the server ended the call with status OK but sent no response message", rpc=call.rpc.name
-            )
-        return bytes(reply)
+            raise ProtocolError("the server ended the call with status OK but sent no response message")
+        return Reply(bytes(reply))
 
     async def _method(self, path: str, deadline: Deadline) -> tuple[grpc.aio.Channel, Any]:
         """The current channel, READY, and its callable for `path`.
@@ -234,22 +233,21 @@ def _connection_failed(exc: grpc.aio.AioRpcError, channel: grpc.aio.Channel) -> 
     return bool(state != grpc.ChannelConnectivity.READY)
 
 
-def _translate(exc: grpc.aio.AioRpcError, call: Call) -> S3MError:
-    """The S3MError for a failed grpc.aio call, with Slurm's errors from the status details."""
+def _status(exc: grpc.aio.AioRpcError) -> Reply:
+    """The status of a failed grpc.aio call, with Slurm's errors from its details."""
     code = exc.code()
-    value = code.value[0] if isinstance(code.value, tuple) else 2
     details = exc.details() or ""
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED and "larger than max" in details:
-        # grpc-core's own limit on the reply (max_receive_bytes), not the server's 429.
-        return ReplyTooLarge(f"the reply exceeds max_receive_bytes ({details})", rpc=call.rpc.name)
-    errors: list[Any] = []
-    warnings: list[Any] = []
+        # grpc-core's own limit on the reply (max_receive_bytes), not the server's 429: no reply at all.
+        raise ReplyTooLarge(f"the reply exceeds max_receive_bytes ({details})") from exc
+    errors: tuple[Any, ...] = ()
+    warnings: tuple[Any, ...] = ()
     for key, data in exc.trailing_metadata() or ():
         if key == DETAILS_KEY and isinstance(data, bytes):
-            errors, warnings = decode_details(data)
-    return error_for(
-        exc.details() or code.name, grpc_code=value, errors=errors, warnings=warnings, rpc=call.rpc.name
-    )
+            found = decode_details(data)
+            errors, warnings = tuple(found[0]), tuple(found[1])
+    value = code.value[0] if isinstance(code.value, tuple) else 2
+    return Reply(grpc_code=value, message=details or code.name, errors=errors, warnings=warnings)
 
 
 __all__ = ["GrpcioTransport"]

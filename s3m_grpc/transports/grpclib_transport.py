@@ -1,7 +1,8 @@
 """The grpclib transport (pure Python HTTP/2; what betterproto's generated stubs are written for).
 
-Request and reply travel as bytes (``_RawCodec``): encoding and decoding happen above, in one place
-for every transport (``s3m_grpc.codec``).
+Request and reply travel as bytes (``_RawCodec``): the request was encoded when the call was made,
+and the reply, whatever its status, is read above, in one place for every transport
+(``s3m_grpc.codec``).
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ from s3m_grpc.errors import (
     ReplyTooLarge,
     S3MError,
     Unavailable,
-    error_for,
 )
+from s3m_grpc.reply import Reply
 from s3m_grpc.status_details import SlurmStatusDetailsCodec
-from s3m_grpc.transports.base import Payload, Transport
+from s3m_grpc.transports.base import Transport
 
 if TYPE_CHECKING:
     from s3m_grpc.call import Call
@@ -192,32 +193,39 @@ class GrpclibTransport(Transport):
             self._channel.alpn_offered = self._config.user_ssl is None
         return self._channel
 
-    async def unary(self, call: Call, *, timeout: float | None) -> Payload:
-        """One request, one response, library failures translated to S3MError."""
+    async def unary(self, call: Call, *, timeout: float | None) -> Reply:
+        """One request, one response and its status; library failures raised as S3MErrors."""
         channel = self._open()
         started = time.monotonic()
-        with _translate(call, connecting=True):
+        with _translate(connecting=True):
             # Connecting first, on its own, tells "nothing was sent" (ConnectError) from a failure
             # after the request may have reached the server.
             if not channel._connected:  # our subclass: also False after a GOAWAY
                 await within(channel.__connect__(), timeout)
         remaining = None if timeout is None else max(timeout - (time.monotonic() - started), 0.001)
-        with _translate(call, connecting=False):
-            async with channel.request(
-                call.path,
-                Cardinality.UNARY_UNARY,
-                bytes,
-                bytes,
-                timeout=remaining,
-                metadata=call.grpc_metadata(),
-            ) as stream:
-                await stream.send_message(call.request_bytes(), end=True)
-                reply = await _recv_limited(stream, self._config.max_receive_bytes, call)
-        if reply is None:
-            raise ProtocolError(
-                "the server ended the call with status OK but sent no response message", rpc=call.rpc.name
+        try:
+            with _translate(connecting=False):
+                async with channel.request(
+                    call.path,
+                    Cardinality.UNARY_UNARY,
+                    bytes,
+                    bytes,
+                    timeout=remaining,
+                    metadata=call.grpc_metadata,
+                ) as stream:
+                    await stream.send_message(call.request_bytes, end=True)
+                    reply = await _recv_limited(stream, self._config.max_receive_bytes)
+        except GRPCError as exc:  # the server's status: a reply like any other, read above
+            errors, warnings = exc.details if isinstance(exc.details, tuple) else ((), ())
+            return Reply(
+                grpc_code=exc.status.value,
+                message=exc.message or exc.status.name,
+                errors=tuple(errors),
+                warnings=tuple(warnings),
             )
-        return bytes(reply)
+        if reply is None:
+            raise ProtocolError("the server ended the call with status OK but sent no response message")
+        return Reply(reply)
 
     async def aclose(self) -> None:
         """Close the channel (idempotent)."""
@@ -228,7 +236,7 @@ class GrpclibTransport(Transport):
             await asyncio.sleep(0)  # let asyncio close the socket before we return
 
 
-async def _recv_limited(stream: Any, limit: int, call: Call) -> bytes | None:
+async def _recv_limited(stream: Any, limit: int) -> bytes | None:
     """The reply message, refused from its declared length when it exceeds `limit`.
 
     grpclib has no receive limit: ``recv_message`` reads whatever length the server declares. This
@@ -242,54 +250,44 @@ async def _recv_limited(stream: Any, limit: int, call: Call) -> bytes | None:
         if not head:
             return None
         if head[0]:
-            raise ProtocolError(
-                "the server sent a compressed reply, which was not asked for", rpc=call.rpc.name
-            )
+            raise ProtocolError("the server sent a compressed reply, which was not asked for")
         length = int.from_bytes(head[1:5], "big")
         if length > limit:
-            raise ReplyTooLarge(
-                f"the reply ({length:,} bytes) exceeds max_receive_bytes ({limit:,})", rpc=call.rpc.name
-            )
+            raise ReplyTooLarge(f"the reply ({length:,} bytes) exceeds max_receive_bytes ({limit:,})")
         data = await stream._stream.recv_data(length)
     if len(data) != length:
-        raise ProtocolError("the reply ended inside its message", rpc=call.rpc.name)
+        raise ProtocolError("the reply ended inside its message")
     return bytes(data)
 
 
 @contextlib.contextmanager
-def _translate(call: Call, *, connecting: bool) -> Iterator[None]:
-    """Translate grpclib, h2, socket and TLS failures into the S3MError tree."""
-    rpc = call.rpc.name
+def _translate(*, connecting: bool) -> Iterator[None]:
+    """Translate grpclib, h2, socket and TLS failures into the S3MError tree.
+
+    A GRPCError (a status the server sent) passes through: it is a reply, not a failure to carry
+    one. The factory names the RPC on every S3MError.
+    """
     try:
         yield
-    except S3MError:
+    except (S3MError, GRPCError):
         raise
-    except GRPCError as exc:
-        errors, warnings = exc.details if isinstance(exc.details, tuple) else ((), ())
-        raise error_for(
-            exc.message or exc.status.name,
-            grpc_code=exc.status.value,
-            errors=errors,
-            warnings=warnings,
-            rpc=rpc,
-        ) from exc
     except (asyncio.TimeoutError, TimeoutError) as exc:
         what = "connecting" if connecting else "waiting for the reply"
-        raise DeadlineExceeded(f"deadline exceeded while {what}", rpc=rpc) from exc
+        raise DeadlineExceeded(f"deadline exceeded while {what}") from exc
     except ssl.SSLCertVerificationError as exc:
-        raise ConnectError(f"TLS certificate verification failed: {exc.verify_message}", rpc=rpc) from exc
+        raise ConnectError(f"TLS certificate verification failed: {exc.verify_message}") from exc
     except ssl.SSLError as exc:
-        raise ConnectError(f"TLS handshake failed: {exc.reason or exc}", rpc=rpc) from exc
+        raise ConnectError(f"TLS handshake failed: {exc.reason or exc}") from exc
     except socket.gaierror as exc:
-        raise ConnectError(f"cannot resolve the S3M host: {exc.strerror}", rpc=rpc) from exc
+        raise ConnectError(f"cannot resolve the S3M host: {exc.strerror}") from exc
     except StreamTerminatedError as exc:
-        raise Unavailable(f"the connection ended during the call: {exc}", rpc=rpc) from exc
+        raise Unavailable(f"the connection ended during the call: {exc}") from exc
     except (GrpclibProtocolError, h2.exceptions.ProtocolError) as exc:
         kind: type[S3MError] = ConnectError if connecting else ProtocolError
-        raise kind(f"HTTP/2 protocol error: {exc}", rpc=rpc) from exc
+        raise kind(f"HTTP/2 protocol error: {exc}") from exc
     except OSError as exc:
         kind = ConnectError if connecting else Unavailable
-        raise kind(f"connection failed: {exc.strerror or exc}", rpc=rpc) from exc
+        raise kind(f"connection failed: {exc.strerror or exc}") from exc
 
 
 __all__ = ["GrpclibTransport"]

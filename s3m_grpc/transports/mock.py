@@ -8,9 +8,11 @@
     async with Slurm(transport=MockTransport(handler)) as slurm: ...
 
 The handler gets the frozen ``Call`` (RPC row, version, resource, request, metadata) and returns
-the reply as a JSON object (Slurm JSON), protobuf bytes, an upb or betterproto message, or raises
-an S3MError; it may be a coroutine function. Everything above the transport (auth, routing,
-retries, decoding, Slurm ``errors[]``) runs as it does for real.
+the reply: a JSON object (as REST brings it), protobuf bytes, an upb or betterproto message, or a
+``Reply`` with a status of its own (``Reply(grpc_code=14, message="restarting")``,
+``Reply.http(429, b"", retry_after=2)``); or it raises an S3MError, as a transport does when there
+is no reply. It may be a coroutine function. Everything above the transport (auth, routing,
+retries, reading the status, Slurm ``errors[]``) runs as it does for real.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from s3m_grpc.transports.base import Payload, Transport
+from s3m_grpc.reply import Reply
+from s3m_grpc.transports.base import Transport
 
 if TYPE_CHECKING:
     from s3m_grpc.call import Call
@@ -38,17 +41,13 @@ class MockTransport(Transport):
         self.calls: list[tuple[Call, float | None]] = []
         self.closed = False
 
-    async def unary(self, call: Call, *, timeout: float | None) -> Payload:
-        """The handler's answer, as bytes or a JSON object."""
+    async def unary(self, call: Call, *, timeout: float | None) -> Reply:
+        """The handler's answer, as a Reply."""
         self.calls.append((call, timeout))
         reply = self.handler(call)
         if inspect.isawaitable(reply):
             reply = await reply
-        if isinstance(reply, dict | bytes):
-            return reply
-        if hasattr(reply, "SerializeToString"):  # a upb message (duck-typed: protobuf stays unimported)
-            return bytes(reply.SerializeToString())
-        return bytes(reply)  # a betterproto message
+        return Reply.of(reply)
 
     async def aclose(self) -> None:
         """Nothing to release."""

@@ -1,4 +1,4 @@
-"""The REST transport: the same calls over S3M's HTTP API (httpx), replies as decoded JSON.
+"""The REST transport: the same calls over S3M's HTTP API (httpx); each reply's status and body as they came.
 
 A call becomes ``GET {base}/slurm/open/v0.0.43/{resource}/job/{job_id}`` from its RPC row (S3M's
 HTTP rules with the resource segment in front); Status and TokenControl rows hold absolute paths
@@ -6,7 +6,8 @@ HTTP rules with the resource segment in front); Status and TokenControl rows hol
 as numbers, unset fields left out), exactly what OLCF's curl example sends. The token is the raw
 ``Authorization`` header. The caller's own metadata travels as ``Grpc-Metadata-<key>`` headers, the
 convention of S3M's grpc-gateway, so that no request data can become a raw HTTP header (``Host``,
-``Transfer-Encoding``); ``x-s3m-withstorage``, which S3M reads as a header, goes as it is.
+``Transfer-Encoding``); ``x-s3m-withstorage``, which S3M reads as a header, goes as it is. What an
+HTTP status or body means is read above, with every transport's replies (``s3m_grpc.codec``).
 """
 
 from __future__ import annotations
@@ -16,31 +17,21 @@ import math
 import ssl
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
 import orjson
 
 from s3m_grpc._aio import bounded
 from s3m_grpc.config import ChannelConfig
-from s3m_grpc.errors import (
-    ConnectError,
-    DeadlineExceeded,
-    ProtocolError,
-    ReplyTooLarge,
-    S3MError,
-    SlurmError,
-    SlurmWarning,
-    Unavailable,
-    error_for,
-)
+from s3m_grpc.errors import ConnectError, DeadlineExceeded, ReplyTooLarge, Unavailable
+from s3m_grpc.reply import Reply
 from s3m_grpc.rpc import WITH_STORAGE_KEY
-from s3m_grpc.transports.base import Payload, Transport
+from s3m_grpc.transports.base import Transport
 
 if TYPE_CHECKING:
     from s3m_grpc.call import Call
 
-_EXCERPT = 120
 #: Caller metadata S3M reads as plain HTTP headers; any other key goes as Grpc-Metadata-<key>.
 _PLAIN_HEADERS = frozenset({WITH_STORAGE_KEY})
 
@@ -92,20 +83,19 @@ class RestTransport(Transport):
     def headers_for(self, call: Call) -> dict[str, str]:
         """The token and the caller's metadata as HTTP headers."""
         headers = {}
-        authorization = call.authorization()
-        if authorization is not None:
-            headers["Authorization"] = authorization
+        if call.authorization is not None:
+            headers["Authorization"] = call.authorization
         for key, value in call.metadata:
             headers[key if key in _PLAIN_HEADERS else f"Grpc-Metadata-{key}"] = value
         return headers
 
-    async def unary(self, call: Call, *, timeout: float | None) -> Payload:
-        """One HTTP request; statuses and Slurm ``errors[]`` become S3MErrors."""
+    async def unary(self, call: Call, *, timeout: float | None) -> Reply:
+        """One HTTP request; its status, body and Retry-After, whatever the status."""
         url, query = self.url_for(call)
         headers = self.headers_for(call)
         body = None
-        if call.rpc.http_method == "POST":
-            body = orjson.dumps(call.request_json())
+        if call.request_json is not None:
+            body = orjson.dumps(call.request_json)
             headers["Content-Type"] = "application/json"
         client = self._open()
         outcome: list[tuple[int, Mapping[str, str], bytes]] = []
@@ -113,9 +103,9 @@ class RestTransport(Transport):
         # httpx's timeout bounds each read, not the whole reply: a server that trickles bytes could
         # hold the call forever. The call's deadline bounds it all.
         if not await bounded(exchange, timeout):
-            raise DeadlineExceeded("deadline exceeded waiting for the S3M REST API", rpc=call.rpc.name)
+            raise DeadlineExceeded("deadline exceeded waiting for the S3M REST API")
         status, reply_headers, content = outcome[0]
-        return _decode(status, reply_headers, content, call)
+        return Reply.http(status, content, retry_after=retry_after(reply_headers.get("Retry-After")))
 
     async def _exchange(
         self,
@@ -128,7 +118,6 @@ class RestTransport(Transport):
         timeout: float | None,
         outcome: list[tuple[int, Mapping[str, str], bytes]],
     ) -> None:
-        rpc = call.rpc.name
         limit = self._config.max_receive_bytes
         started = time.monotonic()
         try:
@@ -140,27 +129,27 @@ class RestTransport(Transport):
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > limit:
                     raise ReplyTooLarge(
-                        f"the reply ({int(declared):,} bytes) exceeds max_receive_bytes ({limit:,})", rpc=rpc
+                        f"the reply ({int(declared):,} bytes) exceeds max_receive_bytes ({limit:,})"
                     )
                 chunks, size = [], 0
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
                     if size > limit:
-                        raise ReplyTooLarge(f"the reply exceeds max_receive_bytes ({limit:,})", rpc=rpc)
+                        raise ReplyTooLarge(f"the reply exceeds max_receive_bytes ({limit:,})")
                     chunks.append(chunk)
             finally:
                 await response.aclose()
         except httpx.ConnectTimeout as exc:
-            raise ConnectError("timed out connecting to the S3M REST API", rpc=rpc) from exc
+            raise ConnectError("timed out connecting to the S3M REST API") from exc
         except httpx.TimeoutException as exc:
             waited = time.monotonic() - started
             raise DeadlineExceeded(
-                f"deadline exceeded waiting for the S3M REST API ({waited:.1f} s)", rpc=rpc
+                f"deadline exceeded waiting for the S3M REST API ({waited:.1f} s)"
             ) from exc
         except httpx.ConnectError as exc:
-            raise ConnectError(f"cannot connect to the S3M REST API: {_reason(exc)}", rpc=rpc) from exc
+            raise ConnectError(f"cannot connect to the S3M REST API: {_reason(exc)}") from exc
         except httpx.TransportError as exc:
-            raise Unavailable(f"the connection failed during the call: {_reason(exc)}", rpc=rpc) from exc
+            raise Unavailable(f"the connection failed during the call: {_reason(exc)}") from exc
         except asyncio.CancelledError:
             raise
         outcome.append((response.status_code, response.headers, b"".join(chunks)))
@@ -171,55 +160,6 @@ class RestTransport(Transport):
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
-
-
-def _decode(status: int, headers: Mapping[str, str], content: bytes, call: Call) -> dict[str, Any]:
-    try:
-        data = orjson.loads(content) if content else None  # Slurm always answers with a JSON object
-    except orjson.JSONDecodeError:
-        data = None
-    if not 200 <= status < 300 or not isinstance(data, dict):
-        raise _http_error(status, headers, content, data, call)
-    return data
-
-
-def _http_error(status: int, headers: Mapping[str, str], content: bytes, data: Any, call: Call) -> S3MError:
-    """The S3MError for an HTTP error status or an unusable body."""
-    rpc = call.rpc.name
-    if status < 400 and not 200 <= status < 300:
-        # A redirect (not followed: it would carry the token) or an interim reply is never the
-        # answer, whatever its body says: a captive portal or a stray proxy could invent one.
-        return ProtocolError(
-            f"HTTP {status}: not S3M's answer (redirects are not followed)", rpc=rpc, status_code=status
-        )
-    if not isinstance(data, dict):
-        text = content[:_EXCERPT].decode("utf-8", "replace").replace("\n", " ")
-        kind = "an empty" if not content else "a non-JSON"
-        message = f"HTTP {status} with {kind} body" + (f": {text!r}" if text else "")
-        if status < 400:
-            return ProtocolError(message, rpc=rpc, status_code=status)
-        return error_for(
-            message, http_status=status, rpc=rpc, retry_after=retry_after(headers.get("Retry-After"))
-        )
-    errors, warnings = _slurm_problems(data)
-    message = (errors[0].description or errors[0].error) if errors else f"HTTP {status}"
-    if not errors and isinstance(data.get("message"), str) and data["message"]:
-        message = f"HTTP {status}: {data['message'][:300]}"  # grpc-gateway's body (Status, TokenControl)
-    return error_for(
-        message,
-        http_status=status,
-        errors=errors,
-        warnings=warnings,
-        rpc=rpc,
-        retry_after=retry_after(headers.get("Retry-After")),
-    )
-
-
-def _slurm_problems(data: Mapping[str, Any]) -> tuple[list[SlurmError], list[SlurmWarning]]:
-    from s3m_grpc.codec import FastReply
-
-    reply = FastReply(json=data)
-    return reply.errors, reply.warnings
 
 
 def retry_after(value: str | None) -> float | None:
