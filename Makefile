@@ -39,7 +39,7 @@ check: $(STAMP)  ## ruff + mypy --strict on the library
 	$(VENV)/bin/mypy
 
 test: check  ## lint, types, then the whole suite (what .ci/run runs)
-	$(PY) -m pytest -n 3 --dist loadfile  # most tests wait on jobs and sockets: 3 workers on 2 cores
+	$(PY) -m pytest -n 3 --dist loadfile --no-loadscope-reorder  # 3 workers on 2 cores: most tests wait; longest files first (tests/conftest.py)
 
 demo: $(DEMO_STAMP)  ## the documented calls against a local server
 	$(PY) -m s3m_grpc.demo

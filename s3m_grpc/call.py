@@ -2,7 +2,7 @@
 
 It carries the RPC's row, the API version, the resource, the request, the token, the caller's own
 metadata and the call's overall timeout, and derives once what each transport sends: the gRPC path
-and metadata, the request's protobuf bytes, or its Slurm JSON with the path and query values.
+and metadata, the request's protobuf bytes, or its Slurm JSON body with the path and query values.
 Nothing below it parses a path, unpacks metadata or encodes the request again.
 """
 
@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field
+from types import MappingProxyType
 from typing import Any, Final
 
+import orjson
 from google.protobuf.message import Message
 
 from s3m_grpc.auth import Token
@@ -56,33 +58,28 @@ class Call:
     params: Mapping[str, str] = field(init=False)
     #: The gRPC method path, ``/olcf.s3m.slurm.v0043.SlurmIndirect/GetJob``.
     path: str = field(init=False)
-    #: The token's value for Authorization, or None (none set, or the open Status API).
-    authorization: str | None = field(init=False)
-    #: gRPC metadata: authorization and routing first, then the caller's own keys.
-    grpc_metadata: Metadata = field(init=False)
     #: The request in protobuf's wire format.
     request_bytes: bytes = field(init=False)
-    #: The body REST posts, as Slurm JSON (field names as keys, integers as numbers, unset fields
-    #: left out); None for the rows whose values travel in the path and query alone.
-    request_json: dict[str, Any] | None = field(init=False)
+    #: The body REST posts: Slurm JSON (field names as keys, integers as numbers, unset fields left
+    #: out), encoded; None for the rows whose values travel in the path and query alone.
+    json_body: bytes | None = field(init=False)
+    #: The token's value for Authorization, or None (none set, or the open Status API).
+    authorization: str | None = field(init=False, repr=False, compare=False)
+    #: gRPC metadata: authorization and routing first, then the caller's own keys.
+    grpc_metadata: Metadata = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         version, rpc, request = self.version, self.rpc, self.request
-        params = _params(rpc, request)  # first: a bad job id says so before any encoding
-        token = self.token
-        authorization = token.reveal() if token is not None and version.authenticated else None
-        grpc_metadata: Metadata = ((AUTHORIZATION_KEY, authorization),) if authorization is not None else ()
-        if version.routed:
-            grpc_metadata += ((RESOURCE_KEY, self.resource),)
+        params = MappingProxyType(_params(rpc, request))  # first: a bad job id says so, by name
         data = _encode(rpc, request)
         derived = {
             "params": params,
             "path": version.grpc_path(rpc),
-            "authorization": authorization,
-            "grpc_metadata": grpc_metadata + tuple(self.metadata),
             "request_bytes": data,
-            "request_json": _request_json(self, data) if rpc.http_method == "POST" else None,
+            "json_body": orjson.dumps(_request_json(self, data)) if rpc.http_method == "POST" else None,
         }
+        # The token last, once the steps that can fail are done: no frame that raises holds it.
+        derived.update(_credentials(self))
         for name, value in derived.items():
             object.__setattr__(self, name, value)  # frozen: the dataclass way to set derived fields
 
@@ -103,6 +100,15 @@ class Call:
         )
 
 
+def _credentials(call: Call) -> dict[str, Any]:
+    """Authorization and the gRPC metadata (the token first, then routing, then the caller's keys)."""
+    token = call.token
+    authorization = token.reveal() if token is not None and call.version.authenticated else None
+    first: Metadata = ((AUTHORIZATION_KEY, authorization),) if authorization is not None else ()
+    routing: Metadata = ((RESOURCE_KEY, call.resource),) if call.version.routed else ()
+    return {"authorization": authorization, "grpc_metadata": first + routing + tuple(call.metadata)}
+
+
 def _encode(rpc: Rpc, request: Any) -> bytes:
     """The request's protobuf bytes; a value protobuf cannot carry is refused here, before sending."""
     if request is None:
@@ -111,7 +117,7 @@ def _encode(rpc: Rpc, request: Any) -> bytes:
         if isinstance(request, Message):  # upb
             return bytes(request.SerializeToString())
         return bytes(request)  # betterproto
-    except (TypeError, ValueError, OverflowError) as exc:  # betterproto: a str or float for an int
+    except (TypeError, ValueError, OverflowError, AttributeError) as exc:  # betterproto: a wrong type
         raise ConfigurationError(
             f"the {rpc.name} request cannot be encoded ({type(exc).__name__}: {str(exc)[:120]}); "
             "check its field types",

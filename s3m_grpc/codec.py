@@ -124,7 +124,7 @@ def decode(call: Call, reply: Reply, want: Any) -> Any:
     upb_class = getattr(call.version.upb, call.rpc.response)
     fast = _read(call, reply, upb_class)
     if fast is None or not reply.ok:
-        raise _failure(call, reply, fast)
+        raise _failure(call, reply, fast) from reply.cause
     if want is FAST:
         return fast
     message = fast.message
@@ -181,7 +181,12 @@ def _failure(call: Call, reply: Reply, fast: FastReply | None) -> S3MError:
     status = reply.http_status
     if status is None:  # gRPC: the status and its details
         return error_for(
-            reply.message, grpc_code=reply.grpc_code, errors=reply.errors, warnings=reply.warnings, rpc=rpc
+            reply.message or f"gRPC status {reply.grpc_code}",
+            grpc_code=reply.grpc_code,
+            errors=reply.errors,
+            warnings=reply.warnings,
+            rpc=rpc,
+            retry_after=reply.retry_after,
         )
     if status < 400 and not 200 <= status < 300:
         # A redirect (not followed: it would carry the token) or an interim reply is never the

@@ -1,8 +1,9 @@
 """One exception tree for every transport.
 
 Each class carries its gRPC status code and HTTP status, the RPC that failed, and Slurm's
-``errors[]`` / ``warnings[]`` when the server sent them. Transports translate their library's
-exceptions into these at their edge (see ``s3m_grpc.transports``), so callers catch one family:
+``errors[]`` / ``warnings[]`` when the server sent them. Transports raise these when there is no
+reply; a reply's status becomes one in ``codec.decode`` (through ``error_for``, the one mapping),
+the same for every transport, so callers catch one family:
 
     S3MError
     ├── ConfigurationError          bad settings or input, found before anything is sent

@@ -9,7 +9,7 @@ decided above it, once for every transport, by ``codec.decode``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,6 +33,13 @@ class Reply:
     warnings: tuple[SlurmWarning, ...] = ()
     #: Seconds the server asked us to wait (HTTP ``Retry-After``).
     retry_after: float | None = None
+    #: The library's exception that brought the status (grpclib's GRPCError, grpcio's
+    #: AioRpcError), kept as the S3MError's ``__cause__`` for debugging.
+    cause: BaseException | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if (self.grpc_code is None) == (self.http_status is None):
+            raise ValueError("a Reply has a grpc_code (gRPC) or an http_status (REST), exactly one")
 
     @classmethod
     def http(cls, status: int, body: bytes | Mapping[str, Any], *, retry_after: float | None = None) -> Reply:

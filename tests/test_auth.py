@@ -6,6 +6,7 @@ import copy
 import logging
 import os
 import pickle
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from s3m_grpc import MockTransport, Slurm, errors
 from s3m_grpc.auth import Token, read_header_file, resolve_token, secret_values
 from s3m_grpc.call import Call
 from s3m_grpc.factory import S3MClientFactory
-from s3m_grpc.rpc import RPCS
+from s3m_grpc.rpc import BY_NAME, RPCS, VERSIONS
 from tests.conftest import GRPC_TRANSPORTS, TOKEN, RunningServer
 
 
@@ -162,6 +163,23 @@ def test_token_holder_never_shows_the_secret() -> None:
     assert token != Token(TOKEN + "x")
     assert token.reveal() == TOKEN
     assert Token(f"  {TOKEN}\n").reveal() == TOKEN  # surrounding whitespace is a paste accident
+
+
+def test_a_call_never_shows_the_token_nor_holds_it_where_it_fails() -> None:
+    api = VERSIONS["v0.0.43"]
+    call = Call(BY_NAME["GetJob"], api, "defiant", JobIdReq(job_id="7"), token=Token(TOKEN))
+    assert call.authorization == TOKEN  # what the transports send
+    assert TOKEN not in repr(call)
+    with pytest.raises(TypeError):
+        pickle.dumps(call)
+    # A request that cannot be encoded fails before the token is revealed: no frame of the
+    # traceback (which debuggers, pytest -l and error trackers show) holds it.
+    bad = v0043.JobSubmitReq(job=v0043.JobSubmitReqJobDescription(tasks="four"))  # type: ignore[arg-type]
+    with pytest.raises(errors.ConfigurationError) as caught:
+        Call(BY_NAME["PostJobSubmit"], api, "defiant", bad, token=Token(TOKEN))
+    shown = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
+    assert "cannot be encoded" in shown
+    assert TOKEN not in shown
 
 
 def test_secret_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,6 +40,7 @@ from s3m_grpc.retry import RetryPolicy
 from s3m_grpc.rpc import BY_NAME, RPCS, VERSIONS
 from s3m_grpc.slurmdefs import ERRNOS
 from s3m_grpc.status_details import SlurmStatusDetailsCodec
+from s3m_grpc.transports import FallbackPolicy
 from tests.conftest import GRPC_TRANSPORTS, TOKEN, RunningServer
 
 ALL_CODES = range(17)
@@ -525,6 +526,55 @@ async def test_ok_without_a_message_is_a_protocol_error(silent_ok_port: int, tra
         with pytest.raises(errors.S3MError) as caught:
             await factory.create_client(SlurmIndirectStub).ping(Empty(), timeout=5)
     assert type(caught.value) is errors.ProtocolError
+
+
+async def _h2_proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A raw HTTP/2 peer answering as a proxy in front of a missing server: 503 and an HTML page."""
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+    conn.initiate_connection()
+    writer.write(conn.data_to_send())
+    while data := await reader.read(65536):
+        for event in conn.receive_data(data):
+            if isinstance(event, h2.events.RequestReceived):
+                conn.send_headers(event.stream_id, [(":status", "503"), ("content-type", "text/html")])
+                conn.send_data(event.stream_id, b"<html>upstream unavailable</html>", end_stream=True)
+        writer.write(conn.data_to_send())
+        await writer.drain()
+
+
+@pytest.fixture
+async def proxy_port() -> AsyncIterator[int]:
+    raw = await _raw_server(_h2_proxy)
+    yield raw.sockets[0].getsockname()[1]
+    raw.close()
+    await raw.wait_closed()
+
+
+@pytest.mark.parametrize("transport", GRPC_TRANSPORTS)
+async def test_a_proxy_answering_instead_of_the_server_is_unavailable(
+    proxy_port: int, transport: str
+) -> None:
+    async with S3MClientFactory(
+        f"127.0.0.1:{proxy_port}", TOKEN, transport=transport, retry=RetryPolicy.none()
+    ) as factory:
+        with pytest.raises(errors.S3MError) as caught:
+            await factory.create_client(SlurmIndirectStub).ping(Empty(), timeout=10)
+    assert type(caught.value) is errors.Unavailable
+    assert caught.value.rpc == "Ping"
+
+
+async def test_auto_leaves_grpc_when_a_proxy_answers_for_it(proxy_port: int, server: RunningServer) -> None:
+    # No gRPC server answered: the channel does not work, so `auto` may leave it, as the policy allows.
+    policy = FallbackPolicy(on=(errors.ConnectError, errors.Unavailable))
+    async with S3MClientFactory(
+        f"127.0.0.1:{proxy_port}", TOKEN, rest_url=server.rest_url, fallback=policy, retry=RetryPolicy.none()
+    ) as factory:
+        await factory.create_client(SlurmIndirectStub).ping(Empty(), timeout=10)
+        assert factory.active_transport == "rest"
 
 
 async def _close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pytest
 from betterproto.lib.std.google.protobuf import Empty
 from s3m_apis_betterproto.slurm import v0043
@@ -125,7 +126,7 @@ class FakeSlurm:
         }
 
     def PostJobSubmit(self, call: Call) -> dict[str, Any]:
-        body = call.request_json
+        body = orjson.loads(call.json_body or b"{}")
         self.submitted.append(body)
         job = body["job"]
         job_id = self.next_id
@@ -500,17 +501,27 @@ NO_SUCH_JOB = {"errors": [{"error_number": 2017, "error": "Invalid job id specif
     [
         (Reply(grpc_code=5, message="no such job"), errors.NotFound),
         (Reply(grpc_code=7, message="read-only token"), errors.PermissionDenied),
+        (Reply(grpc_code=14), errors.Unavailable),
         (Reply(grpc_code=3, errors=(errors.SlurmError(2017, "Invalid job id specified"),)), errors.NotFound),
-        (
-            Reply.http(404, b'{"errors": [{"error_number": 2017, "error": "Invalid job id"}]}'),
-            errors.NotFound,
-        ),
-        (Reply.http(400, {"errors": [{"error_number": 2017, "error": "Invalid job id"}]}), errors.NotFound),
+        (Reply.http(404, orjson.dumps(NO_SUCH_JOB)), errors.NotFound),
+        (Reply.http(400, NO_SUCH_JOB), errors.NotFound),
+        (Reply(grpc_code=8, message="slow down", retry_after=0.25), errors.RateLimited),
         (Reply.http(401, b""), errors.Unauthenticated),
         (Reply.http(302, b'{"jobs": []}'), errors.ProtocolError),  # a redirect is never the answer
         (Reply.http(200, b"<html>portal</html>"), errors.ProtocolError),
     ],
-    ids=["grpc-5", "grpc-7", "grpc-3-2017", "http-404-2017", "http-400-2017", "http-401", "http-302", "html"],
+    ids=[
+        "grpc-5",
+        "grpc-7",
+        "grpc-14-no-message",
+        "grpc-3-2017",
+        "http-404-2017",
+        "http-400-2017",
+        "grpc-8",
+        "http-401",
+        "http-302",
+        "html",
+    ],
 )
 async def test_a_status_the_handler_returns_is_read_as_every_transports_is(
     reply: Reply, expected: type[errors.S3MError]
@@ -521,6 +532,10 @@ async def test_a_status_the_handler_returns_is_read_as_every_transports_is(
             await slurm.job(7)
     assert type(caught.value) is expected
     assert caught.value.rpc == "GetJob"
+    text = str(caught.value)
+    assert text.startswith("GetJob: ")
+    assert text.removeprefix("GetJob: ").strip(), "a message, even for a status that came without one"
+    assert getattr(caught.value, "retry_after", None) == reply.retry_after  # from either wire
     assert rpc_names(mock) == ["GetJob"]
 
 

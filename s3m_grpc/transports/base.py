@@ -3,8 +3,8 @@
 A transport takes a ``Call`` (the RPC's row, version, resource and metadata, and the request
 already encoded, all decided above it) and returns the ``Reply`` as it came, whatever its status:
 the body with its gRPC or HTTP status. It raises only when there is no reply (no connection, a
-drop, the deadline, a reply over the size limit), as an S3MError. Auth, routing, retries,
-deadlines, reading the reply and logging are the caller's.
+drop, the deadline, a reply over the size limit), as an S3MError; the factory names the RPC on
+it. Auth, routing, retries, deadlines, reading the reply and logging are the caller's.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """The grpcio transport: the same calls over grpc.aio's C-core channel, request and reply as bytes.
 
-A status the server sent comes back as a ``Reply``, read above with every other transport's.
+A status the server sent comes back as a ``Reply``, read above with every other transport's. A
+failed connection, or a reply over max_receive_bytes, is no reply: raised here. grpc-core reports
+its own deadline as a DEADLINE_EXCEEDED status, which is read as one (the class is the same).
 """
 
 from __future__ import annotations
@@ -120,9 +122,14 @@ class GrpcioTransport(Transport):
         except S3MError:
             raise
         except grpc.aio.AioRpcError as exc:
-            if _connection_failed(exc, channel):
+            details = exc.details() or exc.code().name
+            if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "larger than max" in details:
+                # grpc-core's own limit on the reply (max_receive_bytes), not the server's 429.
+                raise ReplyTooLarge(f"the reply exceeds max_receive_bytes ({details})") from exc
+            if _connection_failed(exc, channel):  # no reply: the connection went
                 self._retire(channel)
-            return _status(exc)
+                raise Unavailable(details) from exc
+            return _status(exc)  # the server's status (or grpc-core's deadline, read as one)
         except asyncio.CancelledError:
             raise
         except grpc.aio.UsageError as exc:  # the channel closed before the call began: nothing was sent
@@ -236,10 +243,6 @@ def _connection_failed(exc: grpc.aio.AioRpcError, channel: grpc.aio.Channel) -> 
 def _status(exc: grpc.aio.AioRpcError) -> Reply:
     """The status of a failed grpc.aio call, with Slurm's errors from its details."""
     code = exc.code()
-    details = exc.details() or ""
-    if code == grpc.StatusCode.RESOURCE_EXHAUSTED and "larger than max" in details:
-        # grpc-core's own limit on the reply (max_receive_bytes), not the server's 429: no reply at all.
-        raise ReplyTooLarge(f"the reply exceeds max_receive_bytes ({details})") from exc
     errors: tuple[Any, ...] = ()
     warnings: tuple[Any, ...] = ()
     for key, data in exc.trailing_metadata() or ():
@@ -247,7 +250,9 @@ def _status(exc: grpc.aio.AioRpcError) -> Reply:
             found = decode_details(data)
             errors, warnings = tuple(found[0]), tuple(found[1])
     value = code.value[0] if isinstance(code.value, tuple) else 2
-    return Reply(grpc_code=value, message=details or code.name, errors=errors, warnings=warnings)
+    return Reply(
+        grpc_code=value, message=exc.details() or code.name, errors=errors, warnings=warnings, cause=exc
+    )
 
 
 __all__ = ["GrpcioTransport"]

@@ -54,6 +54,16 @@ if not _GRPCLIB_AGENT.startswith(USER_AGENT):
 
 redact.install()  # hpack logs header values, the token included, at DEBUG
 
+#: How grpclib's messages begin when it made the status up itself, because the peer's answer was
+#: not gRPC (grpclib 0.4 client.Stream: _raise_for_status, _raise_for_content_type, grpc-status).
+_NOT_A_GRPC_ANSWER = (
+    "Received :status",
+    "Missing content-type header",
+    "Invalid content-type",
+    "Missing grpc-status header",
+    "Invalid grpc-status",
+)
+
 
 class _RawCodec(CodecBase):
     """grpclib codec that moves bytes: messages are encoded and decoded above the transport."""
@@ -215,13 +225,20 @@ class GrpclibTransport(Transport):
                 ) as stream:
                     await stream.send_message(call.request_bytes, end=True)
                     reply = await _recv_limited(stream, self._config.max_receive_bytes)
-        except GRPCError as exc:  # the server's status: a reply like any other, read above
+        except GRPCError as exc:
+            said = exc.message or ""
+            if said.startswith(_NOT_A_GRPC_ANSWER):
+                # grpclib's own verdict on a peer that did not answer as a gRPC server (a proxy's
+                # 503 page, text/html): the channel does not work, which is what `auto` leaves for.
+                kind = Unavailable if said.startswith("Received :status") else ProtocolError
+                raise kind(f"the peer did not answer as a gRPC server ({said})") from exc
             errors, warnings = exc.details if isinstance(exc.details, tuple) else ((), ())
-            return Reply(
+            return Reply(  # the server's status: a reply like any other, read above
                 grpc_code=exc.status.value,
                 message=exc.message or exc.status.name,
                 errors=tuple(errors),
                 warnings=tuple(warnings),
+                cause=exc,
             )
         if reply is None:
             raise ProtocolError("the server ended the call with status OK but sent no response message")
@@ -269,7 +286,11 @@ def _translate(*, connecting: bool) -> Iterator[None]:
     """
     try:
         yield
-    except (S3MError, GRPCError):
+    except S3MError:
+        raise
+    except GRPCError as exc:
+        if connecting:  # no call was made yet: grpclib raises none here; never let one out raw
+            raise ConnectError(f"connecting failed: {exc.message or exc.status.name}") from exc
         raise
     except (asyncio.TimeoutError, TimeoutError) as exc:
         what = "connecting" if connecting else "waiting for the reply"

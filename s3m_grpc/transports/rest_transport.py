@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 import httpx
-import orjson
 
 from s3m_grpc._aio import bounded
 from s3m_grpc.config import ChannelConfig
@@ -93,9 +92,8 @@ class RestTransport(Transport):
         """One HTTP request; its status, body and Retry-After, whatever the status."""
         url, query = self.url_for(call)
         headers = self.headers_for(call)
-        body = None
-        if call.request_json is not None:
-            body = orjson.dumps(call.request_json)
+        body = call.json_body
+        if body is not None:
             headers["Content-Type"] = "application/json"
         client = self._open()
         outcome: list[tuple[int, Mapping[str, str], bytes]] = []
