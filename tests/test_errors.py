@@ -479,25 +479,42 @@ async def test_unknown_job_is_not_found_on_the_emulator(server: RunningServer, t
 # -- servers that misbehave -------------------------------------------------------------------------
 
 
-async def _h2_ok_without_message(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """A raw HTTP/2 peer that answers every call with headers and grpc-status 0 but no message.
+def _h2_peer(
+    answer: Callable[[Any, int], None],
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+    """A raw HTTP/2 peer that answers every request with `answer(connection, stream_id)`.
 
-    grpclib's own server refuses to do this (it substitutes an error), which is why it is raw h2.
+    Raw h2, because grpclib's own server refuses to misbehave in these ways.
     """
-    import h2.config
-    import h2.connection
-    import h2.events
 
-    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
-    conn.initiate_connection()
-    writer.write(conn.data_to_send())
-    while data := await reader.read(65536):
-        for event in conn.receive_data(data):
-            if isinstance(event, h2.events.RequestReceived):
-                conn.send_headers(event.stream_id, [(":status", "200"), ("content-type", "application/grpc")])
-                conn.send_headers(event.stream_id, [("grpc-status", "0")], end_stream=True)
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        import h2.config
+        import h2.connection
+        import h2.events
+
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        conn.initiate_connection()
         writer.write(conn.data_to_send())
-        await writer.drain()
+        while data := await reader.read(65536):
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.RequestReceived):
+                    answer(conn, event.stream_id)
+            writer.write(conn.data_to_send())
+            await writer.drain()
+
+    return serve
+
+
+def _ok_without_message(conn: Any, stream: int) -> None:
+    """Headers and grpc-status 0, but no message."""
+    conn.send_headers(stream, [(":status", "200"), ("content-type", "application/grpc")])
+    conn.send_headers(stream, [("grpc-status", "0")], end_stream=True)
+
+
+def _proxy_page(conn: Any, stream: int) -> None:
+    """What a proxy in front of a missing server answers: 503 and an HTML page."""
+    conn.send_headers(stream, [(":status", "503"), ("content-type", "text/html")])
+    conn.send_data(stream, b"<html>upstream unavailable</html>", end_stream=True)
 
 
 async def _raw_server(reply: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]) -> Any:
@@ -512,7 +529,15 @@ async def _raw_server(reply: Callable[[asyncio.StreamReader, asyncio.StreamWrite
 
 @pytest.fixture
 async def silent_ok_port() -> AsyncIterator[int]:
-    raw = await _raw_server(_h2_ok_without_message)
+    raw = await _raw_server(_h2_peer(_ok_without_message))
+    yield raw.sockets[0].getsockname()[1]
+    raw.close()
+    await raw.wait_closed()
+
+
+@pytest.fixture
+async def proxy_port() -> AsyncIterator[int]:
+    raw = await _raw_server(_h2_peer(_proxy_page))
     yield raw.sockets[0].getsockname()[1]
     raw.close()
     await raw.wait_closed()
@@ -526,32 +551,6 @@ async def test_ok_without_a_message_is_a_protocol_error(silent_ok_port: int, tra
         with pytest.raises(errors.S3MError) as caught:
             await factory.create_client(SlurmIndirectStub).ping(Empty(), timeout=5)
     assert type(caught.value) is errors.ProtocolError
-
-
-async def _h2_proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """A raw HTTP/2 peer answering as a proxy in front of a missing server: 503 and an HTML page."""
-    import h2.config
-    import h2.connection
-    import h2.events
-
-    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
-    conn.initiate_connection()
-    writer.write(conn.data_to_send())
-    while data := await reader.read(65536):
-        for event in conn.receive_data(data):
-            if isinstance(event, h2.events.RequestReceived):
-                conn.send_headers(event.stream_id, [(":status", "503"), ("content-type", "text/html")])
-                conn.send_data(event.stream_id, b"<html>upstream unavailable</html>", end_stream=True)
-        writer.write(conn.data_to_send())
-        await writer.drain()
-
-
-@pytest.fixture
-async def proxy_port() -> AsyncIterator[int]:
-    raw = await _raw_server(_h2_proxy)
-    yield raw.sockets[0].getsockname()[1]
-    raw.close()
-    await raw.wait_closed()
 
 
 @pytest.mark.parametrize("transport", GRPC_TRANSPORTS)
