@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import inspect
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -517,30 +518,36 @@ def _proxy_page(conn: Any, stream: int) -> None:
     conn.send_data(stream, b"<html>upstream unavailable</html>", end_stream=True)
 
 
-async def _raw_server(reply: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]) -> Any:
+@contextlib.asynccontextmanager
+async def _raw_port(
+    reply: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> AsyncIterator[int]:
+    """The port of a loopback server answering each connection with `reply`, closed afterwards."""
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             await reply(reader, writer)
         finally:
             writer.close()
 
-    return await asyncio.start_server(handle, "127.0.0.1", 0)
+    raw = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield raw.sockets[0].getsockname()[1]
+    finally:
+        raw.close()
+        await raw.wait_closed()
 
 
 @pytest.fixture
 async def silent_ok_port() -> AsyncIterator[int]:
-    raw = await _raw_server(_h2_peer(_ok_without_message))
-    yield raw.sockets[0].getsockname()[1]
-    raw.close()
-    await raw.wait_closed()
+    async with _raw_port(_h2_peer(_ok_without_message)) as port:
+        yield port
 
 
 @pytest.fixture
 async def proxy_port() -> AsyncIterator[int]:
-    raw = await _raw_server(_h2_peer(_proxy_page))
-    yield raw.sockets[0].getsockname()[1]
-    raw.close()
-    await raw.wait_closed()
+    async with _raw_port(_h2_peer(_proxy_page)) as port:
+        yield port
 
 
 @pytest.mark.parametrize("transport", GRPC_TRANSPORTS)
@@ -596,19 +603,16 @@ async def _garbage_after_preface(reader: asyncio.StreamReader, writer: asyncio.S
 @pytest.mark.parametrize("transport", GRPC_TRANSPORTS)
 @pytest.mark.parametrize("behaviour", [_close_at_once, _http11, _garbage_after_preface])
 async def test_misbehaving_peers_raise_only_s3m_errors(transport: str, behaviour: Any) -> None:
-    raw = await _raw_server(behaviour)
-    port = raw.sockets[0].getsockname()[1]
-    try:
-        async with S3MClientFactory(f"127.0.0.1:{port}", TOKEN, transport=transport) as factory:
-            client = factory.create_client(SlurmIndirectStub)
-            for _ in range(2):  # and the channel recovers enough to fail the same way again
-                with pytest.raises(errors.S3MError) as caught:
-                    await client.ping(Empty(), timeout=3)
-                assert isinstance(
-                    caught.value,
-                    (errors.Unavailable, errors.ProtocolError, errors.DeadlineExceeded, errors.UnknownError),
-                ), caught.value
-                assert TOKEN not in str(caught.value)
-    finally:
-        raw.close()
-        await raw.wait_closed()
+    async with (
+        _raw_port(behaviour) as port,
+        S3MClientFactory(f"127.0.0.1:{port}", TOKEN, transport=transport) as factory,
+    ):
+        client = factory.create_client(SlurmIndirectStub)
+        for _ in range(2):  # and the channel recovers enough to fail the same way again
+            with pytest.raises(errors.S3MError) as caught:
+                await client.ping(Empty(), timeout=3)
+            assert isinstance(
+                caught.value,
+                (errors.Unavailable, errors.ProtocolError, errors.DeadlineExceeded, errors.UnknownError),
+            ), caught.value
+            assert TOKEN not in str(caught.value)
